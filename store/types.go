@@ -1,0 +1,167 @@
+package store
+
+import (
+	"errors"
+	"time"
+
+	"github.com/pixdesk/pixdesk/psp"
+)
+
+// Sentinel errors; driver errors are mapped to these in one place.
+var (
+	// ErrNotFound: no charge matches.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict: a unique value (order reference, idempotency key) is taken.
+	ErrConflict = errors.New("store: conflict")
+	// ErrTooNew: the database was written by a newer pixdesk.
+	ErrTooNew = errors.New("store: database schema is newer than this pixdesk")
+)
+
+// Stage is how far a charge got with ConnectPSP, before it has a status.
+type Stage string
+
+// Stages of a charge's creation.
+const (
+	// StagePending: the intent is stored but ConnectPSP has not answered;
+	// the create call is to be retried with the stored idempotency key.
+	StagePending Stage = "pending"
+	// StageCreated: ConnectPSP answered with a Cash-In; Status is set.
+	StageCreated Stage = "created"
+	// StageRejected: ConnectPSP refused the create (a 4xx); no charge exists.
+	StageRejected Stage = "rejected"
+)
+
+// Flag marks something a person must look at.
+type Flag uint32
+
+// Flags on a charge.
+const (
+	FlagAmountMismatch  Flag = 1 << iota // paid amount differs from the charge
+	FlagPaidAfterExpiry                  // paid after the local expiry time
+	FlagBackwards                        // an observation tried to move the status backwards
+	FlagForged                           // a forged delivery named this charge
+)
+
+// NewCharge is what the cashier confirmed; it is stored before ConnectPSP is called.
+type NewCharge struct {
+	Terminal          string
+	ExternalReference string
+	IdempotencyKey    string
+	Amount            psp.Amount
+	Payer             psp.Payer
+	ExpiresInMinutes  int
+	WebhookURL        string
+}
+
+// Charge is one transaction as the journal knows it.
+type Charge struct {
+	ID                int64
+	Terminal          string
+	ExternalReference string
+	IdempotencyKey    string
+	Amount            psp.Amount
+	Payer             psp.Payer // BankData set once paid
+	ExpiresInMinutes  int
+	WebhookURL        string
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	Stage             Stage
+	RejectReason      string // set when Stage is StageRejected
+
+	// What ConnectPSP returned.
+	TransactionID      string
+	InternalCode       string
+	CopyAndPaste       string
+	QRImageBase64      string
+	RequestedAt        time.Time
+	ExpiresAt          time.Time // RequestedAt (or CreatedAt) + ExpiresInMinutes
+	Status             psp.Status
+	PaidAmount         psp.Amount
+	PaidAt             time.Time
+	RefundedAt         time.Time
+	ExpiredAt          time.Time
+	EndToEndID         string
+	OriginalEndToEndID string
+
+	// Refund intent, stored before the refund request is sent.
+	RefundKey    string
+	RefundReason psp.RefundReason
+
+	Flags Flag
+	// Version increases with every change; the change feed carries it.
+	Version int64
+}
+
+// EntryKind classifies a timeline entry.
+type EntryKind string
+
+// Timeline entry kinds.
+const (
+	EntryCreated        EntryKind = "created"        // intent stored
+	EntryCreateRetried  EntryKind = "create_retried" // create sent again with the same key
+	EntryCreateAnswer   EntryKind = "create_answer"  // ConnectPSP answered the create
+	EntryCreateRejected EntryKind = "create_rejected"
+	EntryWebhook        EntryKind = "webhook"        // a delivery, any verdict
+	EntryPoll           EntryKind = "poll"           // GET /cash-in result
+	EntryStatus         EntryKind = "status"         // the status changed
+	EntryRefundRequest  EntryKind = "refund_request" // refund intent stored (with its key)
+	EntryRefundAnswer   EntryKind = "refund_answer"
+	EntryFlag           EntryKind = "flag"
+	EntryImported       EntryKind = "imported" // recorded from a lookup at ConnectPSP
+)
+
+// Entry is one line of a charge's history.
+type Entry struct {
+	ID       int64
+	ChargeID int64
+	At       time.Time
+	Kind     EntryKind
+	// Status is the status observed or reached, when there is one.
+	Status psp.Status
+	// Outcome says what the entry did: "applied", "duplicate", "backwards", "forged", …
+	Outcome string
+	// Detail is a short human note; for webhooks the event id and verdict.
+	Detail string
+	// Body is the raw webhook body or API answer, when there is one.
+	Body []byte
+}
+
+// Outcome of applying an observation.
+type Outcome string
+
+// Outcomes of Apply and RecordDelivery.
+const (
+	OutcomeApplied   Outcome = "applied"   // the status moved
+	OutcomeDuplicate Outcome = "duplicate" // already in that status: nothing changed
+	OutcomeBackwards Outcome = "backwards" // not an allowed move: recorded and ignored
+	OutcomeUnknown   Outcome = "unknown"   // no local charge matches
+	OutcomeUpdated   Outcome = "updated"   // same status, new details recorded
+	OutcomeForged    Outcome = "forged"
+	OutcomeMalformed Outcome = "malformed"
+)
+
+// Query filters a search. Zero fields do not filter.
+type Query struct {
+	// Text matches payer name (prefix, case- and accent-insensitive), document
+	// (digits), order reference, internal code, transactionId and endToEndId.
+	Text     string
+	Statuses []psp.Status
+	From, To time.Time // CreatedAt in [From, To)
+	Amount   psp.Amount
+	Terminal string
+	// After continues a listing: the Cursor of the last row seen.
+	After Cursor
+	Limit int
+}
+
+// Cursor is a keyset position in the newest-first order.
+type Cursor struct {
+	CreatedAt time.Time
+	ID        int64
+}
+
+// Change tells a subscriber that a charge changed; reload it from the store.
+type Change struct {
+	ChargeID int64
+	Version  int64
+}
