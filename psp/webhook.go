@@ -118,7 +118,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		d.Verdict, status = VerdictForged, http.StatusUnauthorized
 	default:
 		var ev Event
-		if err := json.Unmarshal(body, &ev); err != nil {
+		if err := json.Unmarshal(body, &ev); err != nil || ev.Type == "" {
 			d.Verdict, status = VerdictMalformed, http.StatusBadRequest
 		} else {
 			d.Verdict, d.Event = VerdictGenuine, &ev
