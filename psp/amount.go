@@ -83,6 +83,11 @@ func (a *Amount) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// ParseDecimal reads an amount in the plain dot-decimal form of JSON numbers
+// and of BR Code tag 54: "10", "10.5", "10.00". Signs, exponents, grouping,
+// leading zeros, more than two decimals and values over MaxAmount are errors.
+func ParseDecimal(s string) (Amount, error) { return parseDecimal(s) }
+
 // parseDecimal reads a plain decimal with a dot separator: digits, optionally
 // a dot and one or two digits. It is the JSON form and the BR Code form.
 func parseDecimal(s string) (Amount, error) {
