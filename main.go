@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 )
 
 func main() {
@@ -14,8 +15,23 @@ func main() {
 // run dispatches a subcommand and returns the process exit code: 0 done,
 // 1 failed, 2 bad usage.
 func run(args []string) int {
-	fmt.Fprint(os.Stderr, usage)
-	return 2
+	cmd := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "sandbox":
+		return runSandbox(args, os.Stdout, os.Stderr)
+	case "help":
+		fmt.Fprint(os.Stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(os.Stderr, "pixdesk: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	case "":
+		fmt.Fprint(os.Stderr, usage)
+		return 2
+	}
 }
 
 const usage = `pixdesk — PIX payments at the counter through ConnectPSP
