@@ -311,9 +311,15 @@ func (c *Client) do(ctx context.Context, rq *call, out any) (err error) {
 	}
 }
 
+// isTokenExpired reports a 401 that a fresh token may cure: TOKEN_EXPIRED,
+// and any other 401 that is not about the credentials or the
+// ApplicationToken (a restarted server forgets the tokens it issued).
 func isTokenExpired(err error) bool {
 	var pe *Error
-	return errors.As(err, &pe) && pe.Status == http.StatusUnauthorized && pe.Code == CodeTokenExpired
+	if !errors.As(err, &pe) || pe.Status != http.StatusUnauthorized {
+		return false
+	}
+	return pe.Code != CodeInvalidCredentials && pe.Code != CodeInvalidApplicationToken
 }
 
 // attempt obtains a token and makes one exchange. It returns the response

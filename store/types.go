@@ -2,6 +2,8 @@ package store
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pixdesk/pixdesk/psp"
@@ -41,6 +43,21 @@ const (
 	FlagBackwards                        // an observation tried to move the status backwards
 	FlagForged                           // a forged delivery named this charge
 )
+
+// String names the flags set in f, comma-separated: "amount_mismatch,forged".
+func (f Flag) String() string {
+	names := []string{"amount_mismatch", "paid_after_expiry", "backwards", "forged"}
+	var out []string
+	for i, n := range names {
+		if f&(1<<i) != 0 {
+			out = append(out, n)
+		}
+	}
+	if rest := f &^ (1<<len(names) - 1); rest != 0 {
+		out = append(out, fmt.Sprintf("0x%x", uint32(rest)))
+	}
+	return strings.Join(out, ",")
+}
 
 // NewCharge is what the cashier confirmed; it is stored before ConnectPSP is called.
 type NewCharge struct {
@@ -138,6 +155,7 @@ const (
 	OutcomeUpdated   Outcome = "updated"   // same status, new details recorded
 	OutcomeForged    Outcome = "forged"
 	OutcomeMalformed Outcome = "malformed"
+	OutcomeIgnored   Outcome = "ignored" // recorded only: unknown status or event type
 )
 
 // Query filters a search. Zero fields do not filter.
@@ -158,6 +176,24 @@ type Query struct {
 type Cursor struct {
 	CreatedAt time.Time
 	ID        int64
+}
+
+// Cursor returns the keyset position of c, to continue a Search after it.
+func (c *Charge) Cursor() Cursor { return Cursor{CreatedAt: c.CreatedAt, ID: c.ID} }
+
+// DeliveryRecord is one webhook delivery as the journal kept it.
+type DeliveryRecord struct {
+	ID            int64
+	ChargeID      int64 // 0 when no local charge matched
+	EventID       string
+	EventType     string
+	TransactionID string
+	Verdict       psp.Verdict
+	Signature     string
+	RemoteAddr    string
+	ReceivedAt    time.Time
+	Outcome       Outcome
+	Body          []byte
 }
 
 // Change tells a subscriber that a charge changed; reload it from the store.
