@@ -1,0 +1,227 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pixdesk/pixdesk/psp"
+	"github.com/pixdesk/pixdesk/store/pgtest"
+)
+
+// Benchmarks load PIXDESK_BENCH_ROWS charges (default 100000) and report
+// per-operation p50/p99 besides ns/op:
+//
+//	go test -run '^$' -bench . -benchtime 2000x ./store/
+//	PIXDESK_BENCH_ROWS=1000000 go test -run '^$' -bench SQLite -benchtime 2000x -timeout 30m ./store/
+
+func benchRows(b *testing.B) int {
+	n := 100000
+	if s := os.Getenv("PIXDESK_BENCH_ROWS"); s != "" {
+		v, err := strconv.Atoi(s)
+		if err != nil || v < 1000 {
+			b.Fatalf("PIXDESK_BENCH_ROWS=%q: want a number ≥ 1000", s)
+		}
+		n = v
+	}
+	return n
+}
+
+func BenchmarkSQLite(b *testing.B) {
+	benchBackend(b, filepath.Join(b.TempDir(), "bench.db"))
+}
+
+func BenchmarkPostgres(b *testing.B) {
+	benchBackend(b, pgtest.Start(b))
+}
+
+var (
+	firstNames = strings.Fields("Ana Bruno Carla Daniel Eduarda Felipe Gabriela Heitor Isabela João Júlia Kauã Larissa " +
+		"Lucas Maria Mário Natália Otávio Paula Pedro Rafael Sofia Tiago Valentina Vitor Yasmin Alice Arthur Beatriz " +
+		"Caio Clara Davi Enzo Fernanda Gustavo Helena Igor Joana Laura Leonardo Manuela Matheus Nicolas Olívia " +
+		"Patrícia Renata Samuel Sara Thiago Vinícius Álvaro Érica Ícaro Úrsula Cecília Lívia Lorenzo Bianca Diego")
+	lastNames = strings.Fields("Silva Santos Oliveira Souza Rodrigues Ferreira Alves Pereira Lima Gomes Costa " +
+		"Ribeiro Martins Carvalho Almeida Lopes Soares Fernandes Vieira Barbosa Rocha Dias Nascimento Andrade " +
+		"Moreira Nunes Marques Machado Mendes Freitas Cardoso Ramos Gonçalves Santana Teixeira Araújo Pinto " +
+		"Correia Moura Cavalcanti Monteiro Batista Campos Conceição Prado Brandão Falcão Assunção Aragão " +
+		"Magalhães Guimarães Simões Lacerda Queiroz Sampaio Tavares Pacheco Peixoto Xavier Fonseca")
+	benchStart    = time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	benchStatuses = []psp.Status{psp.StatusPaid, psp.StatusPaid, psp.StatusPaid, psp.StatusPaid, psp.StatusPaid,
+		psp.StatusPaid, psp.StatusAwaitingPayment, psp.StatusExpired, psp.StatusRefunded, psp.StatusCancelled}
+)
+
+func benchName(i int) string {
+	f, l := len(firstNames), len(lastNames)
+	return firstNames[i%f] + " " + lastNames[(i/f)%l] + " " + lastNames[(i/(f*l))%l]
+}
+func benchDoc(i int) string { return fmt.Sprintf("%011d", 10_000_000_000+i) }
+func benchCode(i int) string {
+	return "B" + fmt.Sprintf("%06s", strings.ToUpper(strconv.FormatInt(int64(i), 36)))
+}
+func benchTx(i int) string { return fmt.Sprintf("bk%033d", i) }
+
+// bulkLoad inserts rows [from, to) in one transaction with multi-row
+// INSERTs; status nil spreads benchStatuses over the rows.
+func bulkLoad(b *testing.B, db *DB, from, to int, status *psp.Status) {
+	const cols = 20
+	const per = 500
+	span := 365 * 24 * time.Hour / time.Duration(max(to, 1))
+	err := db.write(context.Background(), func(t *txn) error {
+		for lo := from; lo < to; lo += per {
+			hi := min(lo+per, to)
+			var q strings.Builder
+			q.WriteString(`INSERT INTO charges (terminal, external_reference, idempotency_key, amount, payer_name,
+				payer_document, name_fold, created_at, updated_at, stage, transaction_id, internal_code, status,
+				paid_amount, paid_at, end_to_end_id, requested_at, expires_at, expires_in_minutes, version) VALUES `)
+			args := make([]any, 0, (hi-lo)*cols)
+			for i := lo; i < hi; i++ {
+				if i > lo {
+					q.WriteString(", ")
+				}
+				q.WriteString("(?" + strings.Repeat(", ?", cols-1) + ")")
+				s := benchStatuses[i%len(benchStatuses)]
+				if status != nil {
+					s = *status
+				}
+				created := benchStart.Add(time.Duration(i) * span)
+				var paidAmount, paidAt int64
+				var e2e any
+				if s == psp.StatusPaid || s == psp.StatusRefunded {
+					paidAmount, paidAt = int64(i%500+1)*100, micro(created.Add(time.Minute))
+					e2e = fmt.Sprintf("E00416968202603101827%011d", i)
+				}
+				name := benchName(i)
+				args = append(args, fmt.Sprintf("C0%d", i%5), fmt.Sprintf("bulk-%d", i), fmt.Sprintf("key-%d", i),
+					int64(i%500+1)*100, name, benchDoc(i), Fold(name), micro(created), micro(created),
+					string(StageCreated), benchTx(i), benchCode(i), string(s), paidAmount, paidAt, e2e,
+					micro(created), micro(created.Add(30*time.Minute)), 30, int64(i+1))
+			}
+			if _, err := t.exec(q.String(), args...); err != nil {
+				return err
+			}
+		}
+		_, err := t.exec("UPDATE counters SET value = ? WHERE name = 'seq'", int64(to+1))
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}
+
+// timings collects per-operation durations and reports their percentiles.
+type timings []time.Duration
+
+func (ts timings) report(b *testing.B) {
+	if len(ts) == 0 {
+		return
+	}
+	slices.Sort(ts)
+	pct := func(p float64) float64 { return float64(ts[int(p*float64(len(ts)-1))].Nanoseconds()) / 1e3 }
+	b.ReportMetric(pct(0.50), "p50-us")
+	b.ReportMetric(pct(0.99), "p99-us")
+}
+
+func benchBackend(b *testing.B, dsn string) {
+	ctx := context.Background()
+	db, err := Open(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	n := benchRows(b)
+	start := time.Now()
+	bulkLoad(b, db, 0, n, nil)
+	if db.postgres {
+		// What autovacuum would have done by the time the table is this big.
+		if _, err := db.sql.Exec("ANALYZE"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("%s: loaded %d charges in %s", db.Backend(), n, time.Since(start).Round(time.Millisecond))
+
+	awaiting := psp.StatusAwaitingPayment
+	next := n // rows ≥ n are extra AWAITING ones, loaded as needed
+	b.Run("ApplyWebhook", func(b *testing.B) {
+		bulkLoad(b, db, next, next+b.N, &awaiting)
+		first := next
+		next += b.N
+		ts := make(timings, 0, b.N)
+		b.ResetTimer()
+		for i := range b.N {
+			row := first + i
+			amount := psp.Amount(int64(row%500+1) * 100)
+			ev := psp.Event{Type: psp.EventCashInPaid, At: time.Now(), Data: psp.CashIn{
+				TransactionID: benchTx(row), InternalCode: benchCode(row), ExternalReference: fmt.Sprintf("bulk-%d", row),
+				Status: psp.StatusPaid, Amount: amount, EndToEndID: fmt.Sprintf("E00416968202603101827%011d", row),
+				Payer:  psp.Payer{Name: benchName(row), Document: benchDoc(row), BankData: bank},
+				PaidAt: benchStart.Add(time.Minute),
+			}}
+			body, _ := json.Marshal(ev)
+			d := &psp.Delivery{EventID: fmt.Sprintf("evt-%d", row), Verdict: psp.VerdictGenuine, Body: body, Event: &ev, ReceivedAt: time.Now()}
+			t0 := time.Now()
+			if err := db.RecordDelivery(ctx, d); err != nil {
+				b.Fatal(err)
+			}
+			ts = append(ts, time.Since(t0))
+		}
+		b.StopTimer()
+		ts.report(b)
+		if c, err := db.Find(ctx, benchTx(first)); err != nil || c.Status != psp.StatusPaid {
+			b.Fatalf("event not applied: %v, %v", c, err)
+		}
+	})
+
+	rng := rand.New(rand.NewPCG(1, 2))
+	f, l := len(firstNames), len(lastNames)
+	searches := []struct {
+		name string
+		q    func() Query
+	}{
+		{"Search/code", func() Query { return Query{Text: benchCode(rng.IntN(n))} }},
+		{"Search/document", func() Query { return Query{Text: benchDoc(rng.IntN(n))} }},
+		{"Search/name_prefix", func() Query {
+			// A first name and the start of a surname, as a cashier types it.
+			sur := lastNames[rng.IntN(l)]
+			return Query{Text: strings.ToLower(firstNames[rng.IntN(f)] + " " + string([]rune(sur)[:3]))}
+		}},
+		{"Search/status_date", func() Query {
+			from := benchStart.Add(time.Duration(rng.IntN(360)) * 24 * time.Hour)
+			return Query{Statuses: []psp.Status{psp.StatusPaid}, From: from, To: from.Add(24 * time.Hour)}
+		}},
+	}
+	for _, s := range searches {
+		if s.name == "Search/name_prefix" && !db.postgres {
+			q, args, _ := db.searchSQL(ctx, s.q())
+			b.Logf("name prefix plan: %s", strings.ReplaceAll(explain(b, db, q, args), "\n", "; "))
+		}
+		b.Run(s.name, func(b *testing.B) {
+			ts := make(timings, 0, b.N)
+			found := 0
+			for range b.N {
+				q := s.q()
+				t0 := time.Now()
+				cs, err := db.Search(ctx, q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ts = append(ts, time.Since(t0))
+				if len(cs) > 0 {
+					found++
+				}
+			}
+			b.StopTimer()
+			if found == 0 {
+				b.Fatal("no search found anything")
+			}
+			ts.report(b)
+		})
+	}
+}

@@ -1,0 +1,276 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/pixdesk/pixdesk/psp"
+)
+
+// defaultExpiryMinutes is ConnectPSP's validity when none is requested.
+const defaultExpiryMinutes = 1440
+
+// CreateIntent stores what the cashier confirmed, before ConnectPSP is
+// called: Stage pending and an EntryCreated line. An empty IdempotencyKey
+// is filled with a new UUID v4. A reference or key already in the journal is
+// ErrConflict.
+func (db *DB) CreateIntent(ctx context.Context, n NewCharge) (*Charge, error) {
+	switch {
+	case strings.TrimSpace(n.ExternalReference) == "":
+		return nil, errors.New("store: charge has no order reference")
+	case n.Amount <= 0 || n.Amount > psp.MaxAmount:
+		return nil, fmt.Errorf("store: charge amount %d centavos out of range", int64(n.Amount))
+	case n.ExpiresInMinutes < 0:
+		return nil, errors.New("store: negative expiry")
+	}
+	if n.IdempotencyKey == "" {
+		n.IdempotencyKey = uuid.NewString()
+	}
+	var c *Charge
+	err := db.write(ctx, func(t *txn) error {
+		var id int64
+		err := t.queryRow(`INSERT INTO charges (terminal, external_reference, idempotency_key, amount,
+			payer_name, payer_document, name_fold, expires_in_minutes, webhook_url, created_at, updated_at, stage)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			n.Terminal, n.ExternalReference, n.IdempotencyKey, int64(n.Amount),
+			n.Payer.Name, normDoc(n.Payer.Document), Fold(n.Payer.Name), n.ExpiresInMinutes, n.WebhookURL,
+			micro(t.now), micro(t.now), string(StagePending)).Scan(&id)
+		if err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("order %s, %s, idempotency key %s", n.ExternalReference, n.Amount, n.IdempotencyKey)
+		if err := t.entry(id, EntryCreated, "", string(OutcomeApplied), detail, nil, 0); err != nil {
+			return err
+		}
+		if c, err = t.loadCharge("id = ?", id); err != nil {
+			return err
+		}
+		return t.save(c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// NoteCreateRetry records that the create request of charge id is being
+// sent again (with the same idempotency key), and why.
+func (db *DB) NoteCreateRetry(ctx context.Context, id int64, reason string) error {
+	return db.write(ctx, func(t *txn) error {
+		c, err := t.loadCharge("id = ?", id)
+		if err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("idempotency key %s: %s", c.IdempotencyKey, reason)
+		if err := t.entry(id, EntryCreateRetried, "", "", detail, nil, 0); err != nil {
+			return err
+		}
+		return t.save(c)
+	})
+}
+
+// RecordCreated stores ConnectPSP's answer to the create of charge id:
+// Stage created, the transaction's identifiers and PIX data, its status and
+// ExpiresAt. Recording the same transaction again changes nothing; a
+// different transaction for the same charge is ErrConflict.
+func (db *DB) RecordCreated(ctx context.Context, id int64, ci *psp.CashIn) (*Charge, error) {
+	if ci == nil || ci.TransactionID == "" {
+		return nil, errors.New("store: create answer has no transaction id")
+	}
+	var c *Charge
+	err := db.write(ctx, func(t *txn) error {
+		var err error
+		if c, err = t.loadCharge("id = ?", id); err != nil {
+			return err
+		}
+		if c.TransactionID != "" && c.TransactionID != ci.TransactionID {
+			return fmt.Errorf("%w: charge %d already has another transaction", ErrConflict, id)
+		}
+		// Already recorded (a retry, or a webhook that matched the order
+		// reference first): only fill what is missing.
+		if c.Stage == StageCreated && c.CopyAndPaste != "" {
+			return nil
+		}
+		if ci.PixData != nil && c.CopyAndPaste == "" {
+			c.CopyAndPaste, c.QRImageBase64 = ci.PixData.CopyAndPaste, ci.PixData.QRCodeImageBase64
+		}
+		obs := *ci
+		if obs.Status == "" {
+			obs.Status = psp.StatusAwaitingPayment
+		}
+		if _, err := t.observe(c, &obs, EntryCreateAnswer, nil, 0, ""); err != nil {
+			return err
+		}
+		return t.save(c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// expiry is when a charge stops being payable, by the local clock:
+// RequestedAt (or CreatedAt) plus the requested validity.
+func expiry(c *Charge) time.Time {
+	base := c.RequestedAt
+	if base.IsZero() {
+		base = c.CreatedAt
+	}
+	m := c.ExpiresInMinutes
+	if m == 0 {
+		m = defaultExpiryMinutes
+	}
+	return fromMicro(micro(base.Add(time.Duration(m) * time.Minute)))
+}
+
+// RecordRejected stores that ConnectPSP refused to create charge id (a 4xx):
+// Stage rejected. A charge already created is ErrConflict.
+func (db *DB) RecordRejected(ctx context.Context, id int64, reason string) (*Charge, error) {
+	var c *Charge
+	err := db.write(ctx, func(t *txn) error {
+		var err error
+		if c, err = t.loadCharge("id = ?", id); err != nil {
+			return err
+		}
+		switch c.Stage {
+		case StageRejected:
+			return nil
+		case StageCreated:
+			return fmt.Errorf("%w: charge %d was already created", ErrConflict, id)
+		}
+		c.Stage, c.RejectReason = StageRejected, reason
+		if err := t.entry(id, EntryCreateRejected, "", string(OutcomeApplied), reason, nil, 0); err != nil {
+			return err
+		}
+		return t.save(c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Import records a charge found at ConnectPSP (a support lookup) that may
+// have been created elsewhere: Stage created and an EntryImported line. A
+// charge the journal already has (same transaction, internal code or order
+// reference) is not duplicated: the lookup is applied to it instead.
+func (db *DB) Import(ctx context.Context, ci *psp.CashIn, terminal string) (*Charge, error) {
+	if ci == nil || ci.TransactionID == "" || ci.ExternalReference == "" || !ci.Status.Valid() {
+		return nil, errors.New("store: lookup has no transaction id, order reference or valid status")
+	}
+	return db.importOnce(ctx, ci, terminal, false)
+}
+
+func (db *DB) importOnce(ctx context.Context, ci *psp.CashIn, terminal string, retried bool) (*Charge, error) {
+	var c *Charge
+	err := db.write(ctx, func(t *txn) error {
+		var err error
+		c, err = t.match(ci.TransactionID, ci.InternalCode, ci.ExternalReference)
+		if errors.Is(err, ErrNotFound) {
+			var id int64
+			err = t.queryRow(`INSERT INTO charges (terminal, external_reference, amount, payer_name,
+				payer_document, name_fold, created_at, updated_at, stage)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				terminal, ci.ExternalReference, int64(ci.Amount), ci.Payer.Name, normDoc(ci.Payer.Document),
+				Fold(ci.Payer.Name), micro(t.now), micro(t.now), string(StageCreated)).Scan(&id)
+			if err != nil {
+				return err
+			}
+			if c, err = t.loadCharge("id = ?", id); err != nil {
+				return err
+			}
+			if ci.PixData != nil {
+				c.CopyAndPaste, c.QRImageBase64 = ci.PixData.CopyAndPaste, ci.PixData.QRCodeImageBase64
+			}
+			c.RequestedAt = ci.RequestedAt.UTC()
+		} else if err != nil {
+			return err
+		}
+		if _, err := t.observe(c, ci, EntryImported, nil, 0, ""); err != nil {
+			return err
+		}
+		return t.save(c)
+	})
+	if errors.Is(err, ErrConflict) && !retried {
+		// Another writer imported the same transaction meanwhile: apply
+		// this lookup to its charge.
+		return db.importOnce(ctx, ci, terminal, true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// RequestRefund stores the intent to refund charge id before the request is
+// sent: its RefundKey (a new UUID v4, or the one already stored, so a retry
+// reuses it), the reason and an EntryRefundRequest line. Only a PAID charge
+// can be refunded; anything else is ErrConflict.
+func (db *DB) RequestRefund(ctx context.Context, id int64, reason psp.RefundReason, description string) (*Charge, error) {
+	if !reason.Valid() {
+		return nil, fmt.Errorf("store: unknown refund reason %q", reason)
+	}
+	var c *Charge
+	err := db.write(ctx, func(t *txn) error {
+		var err error
+		if c, err = t.loadCharge("id = ?", id); err != nil {
+			return err
+		}
+		if c.Status != psp.StatusPaid {
+			return fmt.Errorf("%w: charge %d is not paid (status %s)", ErrConflict, id, c.Status)
+		}
+		if c.RefundKey == "" {
+			c.RefundKey = uuid.NewString()
+		}
+		c.RefundReason = reason
+		detail := fmt.Sprintf("idempotency key %s, reason %s", c.RefundKey, reason)
+		if description != "" {
+			detail += ": " + description
+		}
+		if err := t.entry(id, EntryRefundRequest, c.Status, "", detail, nil, 0); err != nil {
+			return err
+		}
+		return t.save(c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// NextReference returns a new order reference for terminal, such as
+// "C01-000123": a per-terminal counter behind the terminal's id, skipping
+// any reference already in the journal. References are unique across
+// terminals as long as terminal ids are.
+func (db *DB) NextReference(ctx context.Context, terminal string) (string, error) {
+	prefix := terminal
+	if prefix == "" {
+		prefix = "PIX"
+	}
+	var ref string
+	err := db.write(ctx, func(t *txn) error {
+		for {
+			var n int64
+			err := t.queryRow(`INSERT INTO counters (name, value) VALUES (?, 1)
+				ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`,
+				"ref:"+terminal).Scan(&n)
+			if err != nil {
+				return err
+			}
+			ref = fmt.Sprintf("%s-%06d", prefix, n)
+			var one int
+			err = t.queryRow("SELECT 1 FROM charges WHERE external_reference = ?", ref).Scan(&one)
+			if errors.Is(err, ErrNotFound) || errors.Is(mapErr(err), ErrNotFound) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+		}
+	})
+	return ref, err
+}

@@ -1,0 +1,26 @@
+//go:build unix
+
+package pgtest
+
+import (
+	"os"
+	"os/exec"
+	"syscall"
+)
+
+// credential is the user the server runs as; nil means the current user.
+type credential struct{ uid, gid uint32 }
+
+func (c *credential) apply(cmd *exec.Cmd) {
+	if c == nil {
+		return
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: c.uid, Gid: c.gid}}
+}
+
+func (c *credential) chown(dir string) error {
+	if c == nil {
+		return nil
+	}
+	return os.Chown(dir, int(c.uid), int(c.gid))
+}
