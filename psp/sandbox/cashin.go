@@ -144,6 +144,7 @@ func (s *Sandbox) idempotent(w http.ResponseWriter, r *http.Request, body []byte
 			if resp, err = json.Marshal(v); err == nil && key != "" {
 				s.idem[key] = &idemEntry{fingerprint: fp, status: status, body: resp, expires: now.Add(idempotencyTTL)}
 			}
+			s.persistLocked() // do changed the state (it commits only on success)
 		}
 	}
 	s.mu.Unlock()

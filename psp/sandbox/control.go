@@ -44,6 +44,7 @@ func (s *Sandbox) Pay(id string, amount psp.Amount) (*psp.CashIn, error) {
 	s.stats.Payments++
 	s.log.Info("sandbox: cash-in paid", "transactionId", c.ci.TransactionID, "amount", c.ci.Amount.Decimal())
 	s.enqueueLocked(c, psp.EventCashInPaid, now)
+	s.persistLocked()
 	v := c.view()
 	return &v, nil
 }
@@ -80,6 +81,7 @@ func (s *Sandbox) end(id string, to psp.Status) (*psp.CashIn, error) {
 			c.ci.ExpiredAt = now.Truncate(time.Second).In(brasilia)
 		}
 		s.log.Info("sandbox: cash-in ended", "transactionId", c.ci.TransactionID, "status", to)
+		s.persistLocked()
 	default:
 		return nil, stateProblem(c.ci.Status)
 	}

@@ -1,8 +1,9 @@
-// Package sandbox is an in-memory ConnectPSP that runs on loopback: the same
-// endpoints, JSON, problem codes and webhooks as the real API (see the API
-// digest), plus control endpoints under /_sandbox/ to pay, expire or cancel a
-// charge and to inject faults. It is what `go run .`, the tests and
-// `pixdesk sandbox` talk to on a machine with no access to ConnectPSP.
+// Package sandbox is a ConnectPSP that runs on loopback, in memory and
+// optionally saved to a file (Options.StatePath): the same endpoints, JSON,
+// problem codes and webhooks as the real API (see the API digest), plus
+// control endpoints under /_sandbox/ to pay, expire or cancel a charge and to
+// inject faults. It is what `go run .`, the tests and `pixdesk sandbox` talk
+// to on a machine with no access to ConnectPSP.
 package sandbox
 
 import (
@@ -68,6 +69,14 @@ type Options struct {
 	// Logger receives the sandbox's log lines (default: discarded). Secrets,
 	// tokens and payer documents are never logged.
 	Logger *slog.Logger
+	// StatePath, when set, is a JSON file the sandbox loads at New and
+	// rewrites after every change, so its charges and idempotency records
+	// survive a restart; empty keeps everything in memory. The file (mode
+	// 0600) holds payer names and documents. A corrupt file is renamed to
+	// <StatePath>.corrupt-<unix time> and the sandbox starts empty, logging
+	// a warning; tokens, faults, webhook modes, pending webhook deliveries
+	// and Stats are never saved.
+	StatePath string
 }
 
 // Faults make the API misbehave on purpose. /_sandbox endpoints are never
@@ -118,6 +127,7 @@ type Sandbox struct {
 	log           *slog.Logger
 	mux           *http.ServeMux
 	tokenKey      []byte
+	statePath     string // "" when not persisting
 
 	ctx    context.Context // cancelled by Close; parent of webhook requests
 	cancel context.CancelFunc
@@ -138,7 +148,9 @@ type Sandbox struct {
 
 var _ http.Handler = (*Sandbox)(nil)
 
-// New returns a sandbox configured by o.
+// New returns a sandbox configured by o. With o.StatePath set it starts from
+// the charges saved there (see Options.StatePath); New never fails, so a bad
+// state file is reported through o.Logger.
 func New(o Options) *Sandbox {
 	d := DefaultCredentials()
 	c := o.Credentials
@@ -162,6 +174,7 @@ func New(o Options) *Sandbox {
 		webhookClient: o.WebhookClient,
 		retryBase:     o.RetryBase,
 		log:           o.Logger,
+		statePath:     o.StatePath,
 		tokenKey:      make([]byte, 32),
 		tokens:        map[string]time.Time{},
 		ids:           map[string]*charge{},
@@ -184,6 +197,9 @@ func New(o Options) *Sandbox {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.statePath != "" {
+		s.loadState()
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.mux = s.routes()
