@@ -53,77 +53,112 @@ func (db *DB) Apply(ctx context.Context, ci *psp.CashIn, kind EntryKind, body []
 
 var _ psp.WebhookSink = (*DB)(nil)
 
-// RecordDelivery implements psp.WebhookSink. In one transaction, committed
-// before it returns, it keeps the delivery (raw body, verdict, X-Event-Id,
-// received time, outcome) whatever its verdict, adds it to the timeline of
-// the charge it names, and applies a genuine event as Apply does. A forged
-// delivery naming a known charge flags it FlagForged and changes nothing
-// else. Deliveries naming no known charge are kept unattached (Unmatched).
-// Event types other than CASHIN_PAID and CASHIN_REFUNDED are recorded and
-// ignored.
+// RecordDelivery implements psp.WebhookSink. It keeps the delivery (raw
+// body, verdict, X-Event-Id, received time, outcome) whatever its verdict,
+// adds it to the timeline of the charge it names, and applies a genuine
+// event as Apply does, in one transaction committed before it returns. A
+// forged delivery naming a known charge flags it FlagForged and changes
+// nothing else. Deliveries naming no known charge are kept unattached
+// (Unmatched). Event types other than CASHIN_PAID and CASHIN_REFUNDED are
+// recorded and ignored.
+//
+// Deliveries arriving together share that transaction (group commit, see
+// group.go): each is applied exactly as if alone, in arrival order, and one
+// that fails is retried in a transaction of its own so that it fails alone.
+// A ctx that ends while the delivery waits for its turn returns ctx.Err()
+// with nothing recorded; once its transaction has begun, RecordDelivery
+// waits for the commit and reports that instead.
 func (db *DB) RecordDelivery(ctx context.Context, d *psp.Delivery) error {
 	if d == nil {
 		return errors.New("store: nil delivery")
 	}
-	return db.write(ctx, func(t *txn) error {
-		ids := namedIn(d)
-		received := d.ReceivedAt
-		if received.IsZero() {
-			received = t.now
-		}
-		var deliveryID int64
-		err := t.queryRow(`INSERT INTO deliveries (event_id, event_type, transaction_id, verdict, signature,
-			remote_addr, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			clip(d.EventID), clip(ids.eventType), clip(ids.TransactionID), string(d.Verdict), clip(d.Signature),
-			clip(d.RemoteAddr), micro(received), d.Body).Scan(&deliveryID)
-		if err != nil {
-			return err
-		}
-		c, err := t.match(ids.TransactionID, ids.InternalCode, ids.ExternalReference)
-		if errors.Is(err, ErrNotFound) {
-			c, err = nil, nil
-		} else if err != nil {
-			return err
-		}
-		genuine := d.Verdict == psp.VerdictGenuine && d.Event != nil
-		detail := fmt.Sprintf("event %s, %s, %s", clip(d.EventID), verdictOf(d), clip(ids.eventType))
-		var outcome Outcome
-		switch {
-		case c == nil && genuine:
-			outcome = OutcomeUnknown
-		case c == nil && d.Verdict == psp.VerdictForged:
-			outcome = OutcomeForged
-		case c == nil:
-			outcome = OutcomeMalformed
-		case genuine && (d.Event.Type == psp.EventCashInPaid || d.Event.Type == psp.EventCashInRefunded):
-			if outcome, err = t.observe(c, &d.Event.Data, EntryWebhook, nil, deliveryID, detail); err != nil {
-				return err
-			}
-		case genuine:
-			outcome = OutcomeIgnored
-			err = t.entry(c.ID, EntryWebhook, d.Event.Data.Status, string(outcome), detail, nil, deliveryID)
-		case d.Verdict == psp.VerdictForged:
-			outcome = OutcomeForged
-			if err = t.entry(c.ID, EntryWebhook, "", string(outcome), detail, nil, deliveryID); err == nil {
-				err = t.flag(c, FlagForged, "a delivery with a bad signature named this charge")
-			}
-		default:
-			outcome = OutcomeMalformed
-			err = t.entry(c.ID, EntryWebhook, "", string(outcome), detail, nil, deliveryID)
-		}
-		if err != nil {
-			return err
-		}
-		var chargeID any
-		if c != nil {
-			chargeID = c.ID
-			if err := t.save(c); err != nil {
-				return err
-			}
-		}
-		_, err = t.exec("UPDATE deliveries SET charge_id = ?, outcome = ? WHERE id = ?", chargeID, string(outcome), deliveryID)
+	if err := ctx.Err(); err != nil {
 		return err
-	})
+	}
+	if db.singleCommits {
+		return db.write(ctx, func(t *txn) error { return t.recordDelivery(d) })
+	}
+	p := &pendingDelivery{d: d, done: make(chan error, 1)}
+	if err := db.enqueue(p); err != nil {
+		return err
+	}
+	select {
+	case err := <-p.done:
+		return err
+	case <-ctx.Done():
+		if p.state.CompareAndSwap(waiting, abandoned) {
+			return ctx.Err()
+		}
+		// Already in a transaction: it commits, or not, whatever ctx says,
+		// and the caller must hear which.
+		return <-p.done
+	}
+}
+
+// recordDelivery is RecordDelivery's work inside a write transaction.
+func (t *txn) recordDelivery(d *psp.Delivery) error {
+	ids := namedIn(d)
+	received := d.ReceivedAt
+	if received.IsZero() {
+		received = t.now
+	}
+	var deliveryID int64
+	err := t.queryRow(`INSERT INTO deliveries (event_id, event_type, transaction_id, verdict, signature,
+		remote_addr, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		clip(d.EventID), clip(ids.eventType), clip(ids.TransactionID), string(d.Verdict), clip(d.Signature),
+		clip(d.RemoteAddr), micro(received), d.Body).Scan(&deliveryID)
+	if err != nil {
+		return err
+	}
+	if fault := t.db.deliveryFault; fault != nil {
+		if err := fault(d); err != nil {
+			return err
+		}
+	}
+	c, err := t.match(ids.TransactionID, ids.InternalCode, ids.ExternalReference)
+	if errors.Is(err, ErrNotFound) {
+		c, err = nil, nil
+	} else if err != nil {
+		return err
+	}
+	genuine := d.Verdict == psp.VerdictGenuine && d.Event != nil
+	detail := fmt.Sprintf("event %s, %s, %s", clip(d.EventID), verdictOf(d), clip(ids.eventType))
+	var outcome Outcome
+	switch {
+	case c == nil && genuine:
+		outcome = OutcomeUnknown
+	case c == nil && d.Verdict == psp.VerdictForged:
+		outcome = OutcomeForged
+	case c == nil:
+		outcome = OutcomeMalformed
+	case genuine && (d.Event.Type == psp.EventCashInPaid || d.Event.Type == psp.EventCashInRefunded):
+		if outcome, err = t.observe(c, &d.Event.Data, EntryWebhook, nil, deliveryID, detail); err != nil {
+			return err
+		}
+	case genuine:
+		outcome = OutcomeIgnored
+		err = t.entry(c.ID, EntryWebhook, d.Event.Data.Status, string(outcome), detail, nil, deliveryID)
+	case d.Verdict == psp.VerdictForged:
+		outcome = OutcomeForged
+		if err = t.entry(c.ID, EntryWebhook, "", string(outcome), detail, nil, deliveryID); err == nil {
+			err = t.flag(c, FlagForged, "a delivery with a bad signature named this charge")
+		}
+	default:
+		outcome = OutcomeMalformed
+		err = t.entry(c.ID, EntryWebhook, "", string(outcome), detail, nil, deliveryID)
+	}
+	if err != nil {
+		return err
+	}
+	var chargeID any
+	if c != nil {
+		chargeID = c.ID
+		if err := t.save(c); err != nil {
+			return err
+		}
+	}
+	_, err = t.exec("UPDATE deliveries SET charge_id = ?, outcome = ? WHERE id = ?", chargeID, string(outcome), deliveryID)
+	return err
 }
 
 // delivered is what a delivery says about itself.

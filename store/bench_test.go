@@ -7,9 +7,12 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -22,6 +25,9 @@ import (
 //
 //	go test -run '^$' -bench . -benchtime 2000x ./store/
 //	PIXDESK_BENCH_ROWS=1000000 go test -run '^$' -bench SQLite -benchtime 2000x -timeout 30m ./store/
+//
+// PIXDESK_BENCH_SINGLE=1 makes ApplyWebhookParallel commit each delivery on
+// its own, as before group commit, for comparison.
 
 func benchRows(b *testing.B) int {
 	n := 100000
@@ -70,7 +76,7 @@ func benchTx(i int) string { return fmt.Sprintf("bk%033d", i) }
 
 // bulkLoad inserts rows [from, to) in one transaction with multi-row
 // INSERTs; status nil spreads benchStatuses over the rows.
-func bulkLoad(b *testing.B, db *DB, from, to int, status *psp.Status) {
+func bulkLoad(b testing.TB, db *DB, from, to int, status *psp.Status) {
 	const cols = 20
 	const per = 500
 	span := 365 * 24 * time.Hour / time.Duration(max(to, 1))
@@ -129,6 +135,19 @@ func (ts timings) report(b *testing.B) {
 	b.ReportMetric(pct(0.99), "p99-us")
 }
 
+// benchDelivery is a genuine CASHIN_PAID for bulk-loaded row.
+func benchDelivery(row int) *psp.Delivery {
+	amount := psp.Amount(int64(row%500+1) * 100)
+	ev := psp.Event{Type: psp.EventCashInPaid, At: time.Now(), Data: psp.CashIn{
+		TransactionID: benchTx(row), InternalCode: benchCode(row), ExternalReference: fmt.Sprintf("bulk-%d", row),
+		Status: psp.StatusPaid, Amount: amount, EndToEndID: fmt.Sprintf("E00416968202603101827%011d", row),
+		Payer:  psp.Payer{Name: benchName(row), Document: benchDoc(row), BankData: bank},
+		PaidAt: benchStart.Add(time.Minute),
+	}}
+	body, _ := json.Marshal(ev)
+	return &psp.Delivery{EventID: fmt.Sprintf("evt-%d", row), Verdict: psp.VerdictGenuine, Body: body, Event: &ev, ReceivedAt: time.Now()}
+}
+
 func benchBackend(b *testing.B, dsn string) {
 	ctx := context.Background()
 	db, err := Open(ctx, dsn)
@@ -149,6 +168,7 @@ func benchBackend(b *testing.B, dsn string) {
 
 	awaiting := psp.StatusAwaitingPayment
 	next := n // rows ≥ n are extra AWAITING ones, loaded as needed
+	// One delivery at a time: the latency of one webhook.
 	b.Run("ApplyWebhook", func(b *testing.B) {
 		bulkLoad(b, db, next, next+b.N, &awaiting)
 		first := next
@@ -156,16 +176,7 @@ func benchBackend(b *testing.B, dsn string) {
 		ts := make(timings, 0, b.N)
 		b.ResetTimer()
 		for i := range b.N {
-			row := first + i
-			amount := psp.Amount(int64(row%500+1) * 100)
-			ev := psp.Event{Type: psp.EventCashInPaid, At: time.Now(), Data: psp.CashIn{
-				TransactionID: benchTx(row), InternalCode: benchCode(row), ExternalReference: fmt.Sprintf("bulk-%d", row),
-				Status: psp.StatusPaid, Amount: amount, EndToEndID: fmt.Sprintf("E00416968202603101827%011d", row),
-				Payer:  psp.Payer{Name: benchName(row), Document: benchDoc(row), BankData: bank},
-				PaidAt: benchStart.Add(time.Minute),
-			}}
-			body, _ := json.Marshal(ev)
-			d := &psp.Delivery{EventID: fmt.Sprintf("evt-%d", row), Verdict: psp.VerdictGenuine, Body: body, Event: &ev, ReceivedAt: time.Now()}
+			d := benchDelivery(first + i)
 			t0 := time.Now()
 			if err := db.RecordDelivery(ctx, d); err != nil {
 				b.Fatal(err)
@@ -175,6 +186,41 @@ func benchBackend(b *testing.B, dsn string) {
 		b.StopTimer()
 		ts.report(b)
 		if c, err := db.Find(ctx, benchTx(first)); err != nil || c.Status != psp.StatusPaid {
+			b.Fatalf("event not applied: %v, %v", c, err)
+		}
+	})
+	// 64 deliveries in flight, as from a busy receiver: ns/op is the
+	// inverse of throughput, which group commit is for.
+	b.Run("ApplyWebhookParallel", func(b *testing.B) {
+		db.singleCommits = os.Getenv("PIXDESK_BENCH_SINGLE") == "1"
+		bulkLoad(b, db, next, next+b.N, &awaiting)
+		first := next
+		next += b.N
+		var (
+			mu   sync.Mutex
+			ts   = make(timings, 0, b.N)
+			rows atomic.Int64
+		)
+		b.SetParallelism(max(1, 64/runtime.GOMAXPROCS(0)))
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			var mine timings
+			for pb.Next() {
+				d := benchDelivery(first + int(rows.Add(1)-1))
+				t0 := time.Now()
+				if err := db.RecordDelivery(ctx, d); err != nil {
+					b.Error(err)
+					return
+				}
+				mine = append(mine, time.Since(t0))
+			}
+			mu.Lock()
+			ts = append(ts, mine...)
+			mu.Unlock()
+		})
+		b.StopTimer()
+		ts.report(b)
+		if c, err := db.Find(ctx, benchTx(first+b.N-1)); err != nil || c.Status != psp.StatusPaid {
 			b.Fatalf("event not applied: %v, %v", c, err)
 		}
 	})

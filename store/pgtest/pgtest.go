@@ -93,7 +93,14 @@ func Stop() {
 
 // Launch initialises and starts a new server in a temporary directory, on a
 // free loopback port, with fsync off. Most tests want Start instead.
-func Launch() (*Server, error) {
+func Launch() (*Server, error) { return launch(false) }
+
+// LaunchDurable is Launch with PostgreSQL's durable defaults (fsync,
+// synchronous_commit and full_page_writes on), for measurements in which a
+// commit must reach the disk as it would in production.
+func LaunchDurable() (*Server, error) { return launch(true) }
+
+func launch(durable bool) (*Server, error) {
 	initdb, err := findBin("initdb")
 	if err != nil {
 		return nil, err
@@ -125,8 +132,10 @@ func Launch() (*Server, error) {
 		if s.port, err = freePort(); err != nil {
 			break
 		}
-		opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c fsync=off "+
-			"-c synchronous_commit=off -c full_page_writes=off -c max_connections=200", s.port, dir)
+		opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c max_connections=200", s.port, dir)
+		if !durable {
+			opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+		}
 		var out []byte
 		out, err = s.run(pgCtl, "start", "-w", "-t", "60", "-D", s.data(), "-l", filepath.Join(dir, "log"), "-o", opts)
 		if err == nil {

@@ -1,0 +1,218 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+
+	"github.com/pixdesk/pixdesk/psp"
+)
+
+// Group commit for webhook deliveries.
+//
+// A durable commit costs an fsync (SQLite with synchronous=FULL, or
+// PostgreSQL's WAL flush), and the receiver may not answer 200 before it.
+// One commit per delivery caps the receiver at one delivery per fsync. So
+// RecordDelivery hands its delivery to one committer goroutine per DB, which
+// takes everything queued meanwhile (up to maxBatch), applies it in one
+// write transaction and commits once: while one batch syncs, the next one
+// gathers. A lone delivery waits for nothing: it is a batch of one.
+//
+// Deliveries are applied in arrival order, each exactly as alone, so two
+// deliveries of one event in a batch are "applied" then "duplicate". If the
+// batch's transaction fails, each of its deliveries is applied again in a
+// transaction of its own: one bad delivery fails alone. That costs a
+// rollback on a path that, with these queries, only a broken database
+// takes; savepoints would cost two statements per delivery on every path.
+
+// maxBatch bounds a batch: enough to spread a commit over a burst, few
+// enough that the transaction stays short for the writers behind it.
+const maxBatch = 128
+
+// errClosed is returned to deliveries arriving after Close.
+var errClosed = errors.New("store: journal closed")
+
+// States of a pending delivery. A caller whose ctx ends may abandon it only
+// while it is waiting; once taken into a batch, its result is the batch's.
+const (
+	waiting int32 = iota
+	taken
+	abandoned
+)
+
+// pendingDelivery is one RecordDelivery call waiting for its commit.
+type pendingDelivery struct {
+	d     *psp.Delivery
+	state atomic.Int32
+	done  chan error // buffered, so the committer never waits for a caller
+}
+
+// committer is the queue of one DB's pending deliveries and the state of
+// the goroutine that commits them.
+type committer struct {
+	mu      sync.Mutex
+	queue   []*pendingDelivery
+	started bool
+	closed  bool
+	wake    chan struct{} // capacity 1: "the queue is not empty"
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+func newCommitter() *committer {
+	return &committer{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+}
+
+// enqueue queues p, starting the committer on first use.
+func (db *DB) enqueue(p *pendingDelivery) error {
+	g := db.group
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return errClosed
+	}
+	if !g.started {
+		g.started = true
+		go db.commitLoop()
+	}
+	g.queue = append(g.queue, p)
+	select {
+	case g.wake <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// take removes up to maxBatch deliveries from the queue, skipping those
+// their callers abandoned, and reports whether the DB is closing.
+func (g *committer) take() ([]*pendingDelivery, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var batch []*pendingDelivery
+	n := 0
+	for n < len(g.queue) && len(batch) < maxBatch {
+		p := g.queue[n]
+		g.queue[n] = nil
+		n++
+		if p.state.CompareAndSwap(waiting, taken) {
+			batch = append(batch, p)
+		}
+	}
+	g.queue = g.queue[n:]
+	if len(g.queue) == 0 {
+		g.queue = nil // let the backing array go after a burst
+	}
+	return batch, g.closed
+}
+
+// commitLoop commits batches until Close, and then what was queued before.
+func (db *DB) commitLoop() {
+	g := db.group
+	defer close(g.done)
+	for {
+		select {
+		case <-g.wake:
+		case <-g.stop:
+		}
+		for {
+			batch, closing := g.take()
+			if len(batch) > 0 {
+				db.commitBatch(batch)
+				continue
+			}
+			if closing {
+				return
+			}
+			break
+		}
+	}
+}
+
+// commitBatch records batch in one transaction and answers each caller. No
+// caller's ctx governs the transaction: callers left behind are waiting for
+// it, and one caller leaving must not undo the others.
+func (db *DB) commitBatch(batch []*pendingDelivery) {
+	if db.onBatch != nil {
+		db.onBatch(len(batch))
+	}
+	ctx := context.Background()
+	if len(batch) == 1 {
+		batch[0].done <- db.write(ctx, func(t *txn) error { return t.recordDelivery(batch[0].d) })
+		return
+	}
+	err := db.write(ctx, func(t *txn) error {
+		if db.postgres {
+			if err := t.lockNamed(batch); err != nil {
+				return err
+			}
+		}
+		for i, p := range batch {
+			if i > 0 {
+				t.now = db.now().UTC() // each delivery is stamped as if alone
+			}
+			if err := t.recordDelivery(p.d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		for _, p := range batch {
+			p.done <- nil
+		}
+		return
+	}
+	db.log.Warn("store: a batch of webhook deliveries failed; recording them one by one", "n", len(batch), "err", err)
+	for _, p := range batch {
+		p.done <- db.write(ctx, func(t *txn) error { return t.recordDelivery(p.d) })
+	}
+}
+
+// lockNamed locks, in id order, the charges batch's deliveries name, before
+// any of them takes the sequence row in save. A lone writer locks its charge
+// and then the sequence; a batch that locked one charge, then the sequence,
+// then waited for another charge held by a lone writer waiting for the
+// sequence would deadlock with it (and PostgreSQL takes a second to notice),
+// as would two batches (two counters) meeting the same charges in
+// different orders.
+func (t *txn) lockNamed(batch []*pendingDelivery) error {
+	var txs, codes, refs []string
+	for _, p := range batch {
+		n := namedIn(p.d)
+		for _, k := range []struct {
+			list *[]string
+			v    string
+		}{{&txs, n.TransactionID}, {&codes, n.InternalCode}, {&refs, n.ExternalReference}} {
+			if k.v != "" {
+				*k.list = append(*k.list, k.v)
+			}
+		}
+	}
+	rows, err := t.tx.QueryContext(t.ctx, `SELECT id FROM charges WHERE transaction_id = ANY($1)
+		OR internal_code = ANY($2) OR external_reference = ANY($3) ORDER BY id FOR UPDATE`, txs, codes, refs)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+	}
+	return rows.Err()
+}
+
+// stopCommitter refuses new deliveries and returns once the committer has
+// recorded those already queued.
+func (db *DB) stopCommitter() {
+	g := db.group
+	g.mu.Lock()
+	wasClosed, started := g.closed, g.started
+	g.closed = true
+	g.mu.Unlock()
+	if wasClosed {
+		return
+	}
+	if started {
+		close(g.stop)
+		<-g.done
+	}
+}
