@@ -51,6 +51,7 @@ func (e *Engine) Create(ctx context.Context, in Input) (*store.Charge, error) {
 		return nil, err
 	}
 	e.log.Info("charge: intent stored", "charge", ch.ID, "reference", ch.ExternalReference, "amount", ch.Amount.Decimal())
+	crashPoint("after-intent")
 	unlock, err := e.locks.lock(ctx, ch.ID)
 	if err != nil {
 		e.scheduleCreate(ch.ID)
@@ -165,13 +166,17 @@ func (e *Engine) send(ctx context.Context, ch *store.Charge) (*store.Charge, err
 		WebhookURL:          ch.WebhookURL,
 		Payer:               psp.Payer{Name: ch.Payer.Name, Document: ch.Payer.Document},
 	}
+	start := time.Now()
+	ctx = crashAfterSend(ctx)
 	ci, err := e.client.CreateCashIn(e.progressCtx(ctx, ch.ID), params, ch.IdempotencyKey)
+	e.metrics.created(time.Since(start))
 	e.observe(err)
 	// What ConnectPSP said must be recorded even if the cashier gave up.
 	wctx := context.WithoutCancel(ctx)
 	var pe *psp.Error
 	switch {
 	case err == nil:
+		crashPoint("after-response")
 		res, rerr := e.db.RecordCreated(wctx, ch.ID, ci)
 		if rerr != nil {
 			// Not recorded: stay pending; the same key returns the same charge.
@@ -179,6 +184,9 @@ func (e *Engine) send(ctx context.Context, ch *store.Charge) (*store.Charge, err
 			return ch, fmt.Errorf("engine: record created charge: %w", rerr)
 		}
 		e.log.Info("charge: created", "charge", ch.ID, "transactionId", ci.TransactionID)
+		if ch.Status == "" && res.Status != "" {
+			e.metrics.status(string(res.Status), "create")
+		}
 		e.notify(Notice{Kind: NoticeChanged, ChargeID: ch.ID})
 		return res, nil
 	case errors.Is(err, psp.ErrDuplicateReference):

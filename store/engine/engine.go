@@ -71,6 +71,17 @@ type Config struct {
 	// HealthEvery is how long Run lets pass without any answer from
 	// ConnectPSP before it pings it (default 30 s).
 	HealthEvery time.Duration
+
+	// LeaseTTL, when set, makes Run take its polls from the schedule shared
+	// in the store (store.DB.LeaseDue) instead of keeping its own: each
+	// charge awaiting payment is then polled by one process at a time, and
+	// a process that dies delays a charge's polls by at most LeaseTTL. Set
+	// it on every process sharing a PostgreSQL journal; keep it well above
+	// PollTimeout (DefaultLeaseTTL is 30 s).
+	LeaseTTL time.Duration
+	// LeaseOwner names this process in the shared schedule (default: host,
+	// pid and a random suffix). It must differ between processes.
+	LeaseOwner string
 }
 
 // NoticeKind says what a Notice is about.
@@ -129,7 +140,8 @@ type Health struct {
 	TokenValid bool
 	// LastWebhook is when the last genuine webhook was recorded.
 	LastWebhook time.Time
-	// Pending counts the charges being polled.
+	// Pending counts the charges being polled: those in this engine's
+	// schedule, or with leases, those it holds a lease on right now.
 	Pending int
 	// Creating counts the creates waiting to be retried in the background.
 	Creating int
@@ -151,6 +163,8 @@ type Engine struct {
 	now      func() time.Time
 	notifyFn func(Notice)
 	pollAll  bool
+	metrics  *metrics
+	lease    leaseState
 
 	pollFast, pollSlow, fastWindow time.Duration
 	pollTimeout                    time.Duration
@@ -192,6 +206,11 @@ func New(cfg Config) *Engine {
 		wake:        make(chan struct{}, 1),
 		locks:       keyLock{held: map[int64]chan struct{}{}},
 		sched:       map[int64]*job{},
+		metrics:     newMetrics(),
+		lease:       leaseState{ttl: cfg.LeaseTTL, owner: cfg.LeaseOwner},
+	}
+	if e.lease.ttl > 0 && e.lease.owner == "" {
+		e.lease.owner = defaultLeaseOwner()
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -239,6 +258,7 @@ func (e *Engine) Health() Health {
 			h.Pending++
 		}
 	}
+	h.Pending += e.lease.held
 	e.mu.Unlock()
 	if e.client != nil {
 		h.TokenValid = e.client.TokenValid()

@@ -34,12 +34,20 @@ type job struct {
 
 // Track puts a created charge in the poll schedule, first poll one PollFast
 // from now. Create calls it; call it for charges created elsewhere.
+//
+// With leases the shared schedule picks created charges up by itself, so
+// Track only drops a create job that is not running.
 func (e *Engine) Track(id int64) {
 	e.mu.Lock()
 	j, ok := e.sched[id]
-	if !ok {
+	switch {
+	case e.leasing():
+		if ok && j.kind == jobCreate && !j.inflight {
+			delete(e.sched, id)
+		}
+	case !ok:
 		e.sched[id] = &job{kind: jobPoll, due: e.now().Add(e.pollFast)}
-	} else if j.kind == jobCreate {
+	case j.kind == jobCreate:
 		j.kind, j.due = jobPoll, e.now().Add(e.pollFast)
 	}
 	e.mu.Unlock()
@@ -47,7 +55,8 @@ func (e *Engine) Track(id int64) {
 }
 
 // PollNow asks Run to poll charge id at once (the console's refresh key),
-// whatever its status. It does not wait for the answer.
+// whatever its status. It does not wait for the answer. With leases, this
+// one poll is made without one: a person asked for it.
 func (e *Engine) PollNow(id int64) {
 	e.mu.Lock()
 	j, ok := e.sched[id]
@@ -109,9 +118,12 @@ func (e *Engine) refresh(ctx context.Context, ch *store.Charge) (*store.Charge, 
 	if ch.Stage != store.StageCreated || ch.TransactionID == "" {
 		return ch, "", fmt.Errorf("engine: charge %d has no ConnectPSP transaction yet", ch.ID)
 	}
+	start := time.Now()
 	ci, err := e.client.GetCashIn(ctx, ch.TransactionID)
+	took := time.Since(start)
 	e.observe(err)
 	if err != nil {
+		e.metrics.polled("error", took)
 		e.log.Warn("poll: failed", "charge", ch.ID, "transactionId", ch.TransactionID, errAttr(err))
 		e.notify(Notice{Kind: NoticePoll, ChargeID: ch.ID, Err: err})
 		return ch, "", err
@@ -119,9 +131,14 @@ func (e *Engine) refresh(ctx context.Context, ch *store.Charge) (*store.Charge, 
 	body, _ := json.Marshal(ci)
 	res, outcome, err := e.db.Apply(context.WithoutCancel(ctx), ci, store.EntryPoll, body)
 	if err != nil {
+		e.metrics.polled("error", took)
 		e.log.Error("poll: applying answer failed", "charge", ch.ID, "err", err)
 		e.notify(Notice{Kind: NoticePoll, ChargeID: ch.ID, Err: err})
 		return ch, "", err
+	}
+	e.metrics.polled(string(outcome), took)
+	if outcome == store.OutcomeApplied {
+		e.metrics.status(string(res.Status), "poll")
 	}
 	e.notify(Notice{Kind: NoticePoll, ChargeID: ch.ID, Outcome: outcome})
 	if outcome == store.OutcomeApplied || outcome == store.OutcomeUpdated {
@@ -199,7 +216,14 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.mu.Unlock()
 	}()
 
-	changes := e.db.Subscribe(ctx)
+	// The change feed brings charges written by other processes. With
+	// leases, polls come from the shared schedule, and a pending create is
+	// resumed by the process that stored it (or found by the rescan), so
+	// the feed is not needed: reading every change would cost a query each.
+	var changes <-chan store.Change
+	if !e.leasing() {
+		changes = e.db.Subscribe(ctx)
+	}
 	if err := e.load(ctx); err != nil {
 		return err
 	}
@@ -213,6 +237,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer rescan.Stop()
 	for {
 		e.dispatch(ctx, &wg)
+		e.claimLeases(ctx, &wg)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -233,16 +258,19 @@ func (e *Engine) Run(ctx context.Context) error {
 }
 
 // load schedules what the store says is open: charges awaiting payment
-// (polled at once, they may have changed while nobody watched) and this
-// terminal's pending creates.
+// (polled at once, they may have changed while nobody watched; with leases
+// the shared schedule has them) and this terminal's pending creates.
 func (e *Engine) load(ctx context.Context) error {
 	term := e.terminal
 	if e.pollAll {
 		term = ""
 	}
-	open, err := e.db.Awaiting(ctx, term)
-	if err != nil {
-		return fmt.Errorf("engine: load open charges: %w", err)
+	var open []*store.Charge
+	if !e.leasing() {
+		var err error
+		if open, err = e.db.Awaiting(ctx, term); err != nil {
+			return fmt.Errorf("engine: load open charges: %w", err)
+		}
 	}
 	pending, err := e.db.PendingCreates(ctx, e.terminal)
 	if err != nil {
@@ -259,7 +287,7 @@ func (e *Engine) load(ctx context.Context) error {
 }
 
 // consider looks at a charge the change feed mentioned and schedules it if
-// it is open and ours to watch.
+// it is open and ours to watch. Engines with leases do not read the feed.
 func (e *Engine) consider(ctx context.Context, id int64) {
 	e.mu.Lock()
 	_, known := e.sched[id]
@@ -332,7 +360,8 @@ func (e *Engine) work(ctx context.Context, id int64, kind jobKind, force bool, a
 	case j.again:
 		j.kind, j.due, j.again = next, now, false
 		j.force = next == jobPoll
-	case !keep:
+	case !keep, e.leasing() && next == jobPoll:
+		// With leases, polls come from the shared schedule.
 		delete(e.sched, id)
 	default:
 		if next == jobCreate && kind == jobCreate {

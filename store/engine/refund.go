@@ -56,6 +56,9 @@ func (e *Engine) Refund(ctx context.Context, id int64, reason psp.RefundReason, 
 		return ch, fmt.Errorf("engine: record refund answer: %w", err)
 	}
 	e.log.Info("refund: answered", "charge", id, "status", res.Status, "outcome", outcome)
+	if outcome == store.OutcomeApplied {
+		e.metrics.status(string(res.Status), "refund")
+	}
 	e.notify(Notice{Kind: NoticeChanged, ChargeID: id, Outcome: outcome})
 	return res, nil
 }

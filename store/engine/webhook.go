@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pixdesk/pixdesk/psp"
+	"github.com/pixdesk/pixdesk/store"
 )
 
 // WebhookPath is where ListenWebhooks serves ConnectPSP's deliveries.
@@ -41,11 +42,14 @@ func (s sink) RecordDelivery(ctx context.Context, d *psp.Delivery) error {
 	n := Notice{Kind: NoticeWebhook, At: d.ReceivedAt}
 	if err := e.db.RecordDelivery(ctx, d); err != nil {
 		// The handler answers 500 to a genuine event, so ConnectPSP retries.
+		e.metrics.delivery(string(d.Verdict), "error")
 		n.Err = fmt.Errorf("engine: recording webhook delivery: %w", err)
 		e.notify(n)
 		return err
 	}
+	crashPoint("after-webhook")
 	if d.Verdict != psp.VerdictGenuine || d.Event == nil {
+		e.metrics.delivery(string(d.Verdict), string(d.Verdict))
 		n.Err = fmt.Errorf("engine: webhook delivery %s", d.Verdict)
 		e.log.Warn("webhook: rejected delivery", "eventId", d.EventID, "verdict", d.Verdict, "remote", d.RemoteAddr)
 		e.notify(n)
@@ -61,9 +65,26 @@ func (s sink) RecordDelivery(ctx context.Context, d *psp.Delivery) error {
 			n.ChargeID = ch.ID
 		}
 	}
+	e.countDelivery(ctx, d, n.ChargeID)
 	e.log.Info("webhook: recorded", "eventId", d.EventID, "type", d.Event.Type, "charge", n.ChargeID, "transactionId", d.Event.Data.TransactionID)
 	e.notify(n)
 	return nil
+}
+
+// countDelivery adds a genuine delivery to the metrics with what recording
+// it did, as the journal kept it.
+func (e *Engine) countDelivery(ctx context.Context, d *psp.Delivery, chargeID int64) {
+	outcome := store.OutcomeUnknown
+	if chargeID != 0 {
+		var err error
+		if outcome, err = e.db.DeliveryOutcome(ctx, chargeID, d.EventID); err != nil {
+			outcome = "unrecorded"
+		}
+	}
+	e.metrics.delivery(string(d.Verdict), string(outcome))
+	if outcome == store.OutcomeApplied {
+		e.metrics.status(string(d.Event.Data.Status), "webhook")
+	}
 }
 
 // ListenWebhooks serves WebhookHandler at WebhookPath on addr (":0" picks a

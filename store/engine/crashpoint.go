@@ -1,0 +1,82 @@
+package engine
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptrace"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Crash points exist only for the crash tests of package main
+// (crash_test.go), which run the real binary, kill it at one step of a
+// charge and start it again. A test names the step in the environment
+// variable PIXDESK_CRASH_AT; the process then kills itself with SIGKILL
+// when it gets there: no deferred call, no flush, no answer, as a power
+// cut or an OOM kill would leave it.
+//
+// Without the variable — always, outside those tests — a crash point is
+// inert: one comparison with the empty string, read once. The variable is
+// read here rather than passed through Config because the call sites sit
+// deep in the create and webhook paths and the hook must not widen their
+// API; it is the one environment variable this package reads.
+//
+// The points, in the order a charge meets them:
+//
+//	after-intent    the intent and its idempotency key are committed (Create)
+//	after-send      the POST /cash-in request is written to the connection,
+//	                its answer not yet read (send)
+//	after-response  ConnectPSP's 201 is decoded, not yet recorded (send)
+//	after-webhook   a delivery is recorded, not yet answered (the sink)
+const crashEnv = "PIXDESK_CRASH_AT"
+
+// crashAt is the crash point this process dies at, "" for none.
+var crashAt = sync.OnceValue(func() string { return os.Getenv(crashEnv) })
+
+// crashPoint kills the process at once if PIXDESK_CRASH_AT names point.
+func crashPoint(point string) {
+	if at := crashAt(); at == "" || at != point {
+		return
+	}
+	die()
+}
+
+// die sends SIGKILL to this process (TerminateProcess on Windows) and never
+// returns.
+func die() {
+	if p, err := os.FindProcess(os.Getpid()); err == nil {
+		p.Kill()
+	}
+	for {
+		time.Sleep(time.Hour) // the signal is on its way
+	}
+}
+
+// crashAfterSend returns ctx set to run the after-send crash point once a
+// create request (the one carrying X-Idempotency-Key; the token request
+// made on the same ctx carries none) has been written to the connection.
+// Its bytes are then in the kernel and reach ConnectPSP, which makes the
+// charge; this process dies before reading the answer, which is the case
+// the stored key exists for. An injected server latency would be a weaker
+// model: the sandbox drops a request whose client hung up while it slept,
+// so nothing would be charged.
+func crashAfterSend(ctx context.Context) context.Context {
+	if crashAt() != "after-send" {
+		return ctx
+	}
+	var keyed atomic.Bool
+	return httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteHeaderField: func(key string, _ []string) {
+			if http.CanonicalHeaderKey(key) == "X-Idempotency-Key" {
+				keyed.Store(true)
+			}
+		},
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil && keyed.Load() {
+				die()
+			}
+		},
+	})
+}
