@@ -1,0 +1,106 @@
+package ui
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/pixdesk/pixdesk/store"
+)
+
+func TestExportWritesEveryPageAtomically(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		var out bytes.Buffer
+		f := newFake()
+		manyCharges(f, 2500)
+		c := f.charges[7]
+		c.Payer.Name = "=HYPERLINK(\"http://x\")"
+		m := NewLookup(testConfig(&out), f)
+		m.lookup.debounce = 0
+		m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+		runCmd(m, m.lookup.start())
+		dir := t.TempDir()
+		path := filepath.Join(dir, "out.csv")
+		run(m, tea.KeyMsg{Type: tea.KeyCtrlE})
+		if got := m.lookup.prompt.Value(); got != "./pixdesk-2026-03-10.csv" {
+			t.Errorf("default path %q", got)
+		}
+		m.lookup.prompt.SetValue(path)
+		msgs := drain(m.lookup.acceptPrompt())
+		if len(msgs) == 0 {
+			t.Fatal("enter on the export path exports nothing")
+		}
+		for _, msg := range msgs {
+			run(m, msg)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(bytes.NewReader(data)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 2501 || rows[0][0] != "criada_em" || rows[1][3] != "C002500" || rows[2500][3] != "C000001" {
+			t.Fatalf("%d rows; first %v; last %v", len(rows), rows[1], rows[len(rows)-1])
+		}
+		for _, r := range rows[1:] {
+			if r[10] != "***.456.789-**" {
+				t.Fatalf("document written %q", r[10])
+			}
+			if r[3] == "C000007" && !strings.HasPrefix(r[9], "'=") {
+				t.Errorf("formula not defused: %q", r[9])
+			}
+		}
+		if rows[1][7] != "12.50" || rows[1][0] != "2026-03-10T11:20:00-03:00" {
+			t.Errorf("amount %q, time %q", rows[1][7], rows[1][0])
+		}
+		if !strings.Contains(m.View(), "2.500 transações exportadas") {
+			t.Errorf("no word of the export:\n%s", m.View())
+		}
+		left, _ := os.ReadDir(dir)
+		if len(left) != 1 {
+			t.Errorf("temporary files left: %v", left)
+		}
+	})
+}
+
+func TestWriteFileAtomicLeavesNothingOnFailure(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.csv")
+	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteFileAtomic(path, func(w io.Writer) error {
+		io.WriteString(w, "half")
+		return errors.New("disk full")
+	})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if b, _ := os.ReadFile(path); string(b) != "old" {
+		t.Errorf("file is %q", b)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 1 {
+		t.Errorf("left %v", left)
+	}
+}
+
+func TestWriteCSVReveal(t *testing.T) {
+	var b bytes.Buffer
+	c := paid(openCharge(1))
+	if err := WriteCSV(&b, []*store.Charge{c}, CSVOptions{Lang: "en", Reveal: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(b.String(), "created_at,terminal,id,") || !strings.Contains(b.String(), ",12345678909,") ||
+		!strings.Contains(b.String(), "2026-03-10T14:17:30Z") {
+		t.Errorf("csv:\n%s", b.String())
+	}
+}

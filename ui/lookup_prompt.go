@@ -1,0 +1,69 @@
+package ui
+
+import (
+	"errors"
+	"strings"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/pixdesk/pixdesk/store"
+)
+
+// The lookup's prompt line: a custom period, a terminal, an export path.
+
+// openPrompt asks for a value on the prompt line.
+func (s *lookupScreen) openPrompt(k promptKind, value string) tea.Cmd {
+	s.promptKind, s.promptErr = k, ""
+	s.prompt.SetValue(value)
+	s.prompt.CursorEnd()
+	s.input.Blur()
+	return s.prompt.Focus()
+}
+
+func (s *lookupScreen) closePrompt() {
+	s.promptKind, s.promptErr = promptNone, ""
+	s.prompt.Blur()
+}
+
+// acceptPrompt applies what was typed on the prompt line.
+func (s *lookupScreen) acceptPrompt() tea.Cmd {
+	v := strings.TrimSpace(s.prompt.Value())
+	l := s.env.lang
+	switch s.promptKind {
+	case promptRange:
+		from, to, err := parseRange(v, s.env.cfg.Location)
+		if err != nil {
+			s.promptErr = l.s(kRangeBad)
+			return nil
+		}
+		s.f.from, s.f.to = from, to
+	case promptTerminal:
+		s.f.terminal = v
+	case promptExport:
+		if v == "" {
+			s.promptErr = l.s(kExportNoPath)
+			return nil
+		}
+		s.closePrompt()
+		s.exporting, s.note = true, ""
+		return tea.Batch(s.input.Focus(), s.export(v))
+	}
+	s.closePrompt()
+	return tea.Batch(s.input.Focus(), s.refilter())
+}
+
+// export writes the current search to path.
+func (s *lookupScreen) export(path string) tea.Cmd {
+	opt := CSVOptions{Lang: string(s.env.lang), Location: s.env.cfg.Location}
+	switch s.plan.kind {
+	case inBRCode:
+		var rows []*store.Charge
+		for _, p := range s.pages {
+			rows = append(rows, p.rows...)
+		}
+		return exportRows(path, rows, opt)
+	case inBad:
+		return emit(exportedMsg{path: path, err: errors.New(s.env.lang.s(kExportNothing))})
+	}
+	return exportQuery(s.env.backend, path, s.plan.q, opt)
+}

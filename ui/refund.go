@@ -1,0 +1,274 @@
+package ui
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/pixdesk/pixdesk/psp"
+	"github.com/pixdesk/pixdesk/store"
+)
+
+// refundDialog returns a paid charge in full: the reason, an optional
+// note for the audit trail, a confirmation that shows the amount and the
+// payer, then ConnectPSP's answer in plain words. A temporary failure can
+// be sent again: the backend stored the refund's idempotency key before
+// the first request, so ConnectPSP refunds once.
+type refundDialog struct {
+	env           *env
+	keys          lookupKeys
+	width, height int
+
+	c      *store.Charge
+	reason int // index in psp.RefundReasons
+	// again: a refund was already asked for (its key is stored); the
+	// engine sends it again with the same key and reason.
+	again bool
+	note  textinput.Model
+	step  refundStep
+
+	err       error
+	temporary bool
+}
+
+// refundStep is where the dialog is.
+type refundStep int
+
+const (
+	stepReason refundStep = iota
+	stepNote
+	stepConfirm
+	stepSending
+	stepDone
+	stepFailed
+)
+
+// maxRefundNote bounds the audit note.
+const maxRefundNote = 140
+
+func newRefundDialog(e *env, k lookupKeys, c *store.Charge) *refundDialog {
+	d := &refundDialog{env: e, keys: k, c: c}
+	d.note = newInput(e.styles)
+	d.note.CharLimit = maxRefundNote
+	d.note.Placeholder = e.lang.s(kRefundNotePlace)
+	if c.RefundKey != "" && c.RefundReason.Valid() {
+		d.again = true
+		for i, r := range psp.RefundReasons {
+			if r == c.RefundReason {
+				d.reason = i
+			}
+		}
+	}
+	return d
+}
+
+func (d *refundDialog) setSize(w, h int) {
+	d.width, d.height = w, h
+	d.note.Width = max(10, min(w-4, 60))
+}
+
+func (d *refundDialog) typing() bool { return d.step == stepNote }
+
+// update passes cursor messages to the note.
+func (d *refundDialog) update(msg tea.Msg) tea.Cmd {
+	if d.step != stepNote {
+		return nil
+	}
+	var cmd tea.Cmd
+	d.note, cmd = d.note.Update(msg)
+	return cmd
+}
+
+// send asks the backend for the refund.
+func (d *refundDialog) send() tea.Cmd {
+	d.step, d.err, d.temporary = stepSending, nil, false
+	return refundCharge(d.env.backend, d.c.ID, psp.RefundReasons[d.reason], strings.TrimSpace(d.note.Value()))
+}
+
+// key handles a key; closed reports that the dialog is done.
+func (d *refundDialog) key(msg tea.KeyMsg) (cmd tea.Cmd, closed bool) {
+	k := d.keys
+	back := key.Matches(msg, k.Cancel)
+	switch d.step {
+	case stepReason:
+		switch {
+		case back:
+			return nil, true
+		case key.Matches(msg, k.Up) && !d.again:
+			d.reason = (d.reason + len(psp.RefundReasons) - 1) % len(psp.RefundReasons)
+		case key.Matches(msg, k.Down) && !d.again:
+			d.reason = (d.reason + 1) % len(psp.RefundReasons)
+		case key.Matches(msg, k.Confirm):
+			d.step = stepNote
+			return d.note.Focus(), false
+		}
+	case stepNote:
+		switch {
+		case back:
+			d.note.Blur()
+			d.step = stepReason
+		case key.Matches(msg, k.Confirm):
+			d.note.Blur()
+			d.step = stepConfirm
+		default:
+			d.note, cmd = d.note.Update(msg)
+			return cmd, false
+		}
+	case stepConfirm:
+		switch {
+		case back:
+			d.step = stepNote
+			return d.note.Focus(), false
+		case key.Matches(msg, k.Confirm):
+			return d.send(), false
+		}
+	case stepSending:
+		// The request is on its way; its answer decides.
+	case stepDone:
+		return nil, back || key.Matches(msg, k.Confirm)
+	case stepFailed:
+		switch {
+		case d.temporary && key.Matches(msg, k.Retry):
+			return d.send(), false
+		case back || key.Matches(msg, k.Confirm):
+			return nil, true
+		}
+	}
+	return nil, false
+}
+
+// done takes the backend's answer.
+func (d *refundDialog) done(msg refundedMsg) {
+	if msg.c != nil {
+		d.c = msg.c
+	}
+	if msg.err != nil {
+		d.step, d.err, d.temporary = stepFailed, msg.err, psp.IsTemporary(msg.err)
+		return
+	}
+	d.step = stepDone
+}
+
+func (d *refundDialog) view() string {
+	st, l, c := d.env.styles, d.env.lang, d.c
+	w := max(10, d.width)
+	var out []string
+	add := func(s ...string) { out = append(out, s...) }
+	para := func(s string) { add(strings.Split(wrap(s, w), "\n")...) }
+	add(st.Title.Render(truncate(l.s(kRefundTitle, c.Amount, c.Payer.Name), w)), "")
+	switch d.step {
+	case stepReason:
+		add(st.Label.Render(l.s(kRefundReason)))
+		for i, r := range psp.RefundReasons {
+			mark, label := "  ", reasonLabel(l, r)
+			if i == d.reason {
+				mark, label = st.LabelFocus.Render("▸ "), st.LabelFocus.Render(label)
+			} else if d.again {
+				continue
+			}
+			add(mark + label)
+		}
+		if d.again {
+			add("")
+			para(st.Warn.Render(l.s(kRefundAgain, c.RefundKey)))
+		}
+	case stepNote:
+		add(st.Label.Render(l.s(kRefundReason))+" "+reasonLabel(l, psp.RefundReasons[d.reason]), "")
+		add(st.LabelFocus.Render(l.s(kRefundNote)), d.note.View())
+		para(st.Muted.Render(l.s(kRefundNoteHint)))
+	case stepConfirm:
+		add(d.summary()...)
+		add("")
+		para(st.Warn.Render(l.s(kRefundWarn)))
+		add("", st.Title.Render(l.s(kRefundConfirm)))
+	case stepSending:
+		add(d.summary()...)
+		add("", st.Muted.Render(l.s(kRefundSending)))
+	case stepDone:
+		if c.Status == psp.StatusRefunded {
+			para(st.OK.Render(l.s(kRefundOK, c.Amount, c.Payer.Name)))
+			if c.EndToEndID != "" {
+				add(st.Label.Render(l.s(kLabelRefundID)) + " " + c.EndToEndID)
+			}
+		} else {
+			para(st.Warn.Render(l.s(kRefundAccepted, shortStatus(l, c))))
+		}
+	case stepFailed:
+		para(st.Error.Render(refundError(l, d.err)))
+		if d.temporary {
+			add("")
+			para(st.Warn.Render(l.s(kRefundRetry)))
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// summary is what the confirmation shows: amount, payer, reason, note.
+func (d *refundDialog) summary() []string {
+	st, l, c := d.env.styles, d.env.lang, d.c
+	lw := 0
+	for _, k := range []msgKey{kLabelAmount, kLabelPayer, kRefundReason, kRefundNote} {
+		lw = max(lw, lipgloss.Width(l.s(k)))
+	}
+	row := func(k msgKey, v string) string {
+		label := l.s(k)
+		return truncate(st.Label.Render(label)+strings.Repeat(" ", lw+2-lipgloss.Width(label))+v, max(10, d.width))
+	}
+	lines := []string{
+		row(kLabelAmount, st.Amount.Render(paidAmount(c).String())),
+		row(kLabelPayer, c.Payer.Name+"  "+psp.MaskDocument(c.Payer.Document)),
+		row(kRefundReason, reasonLabel(l, psp.RefundReasons[d.reason])),
+	}
+	if n := strings.TrimSpace(d.note.Value()); n != "" {
+		lines = append(lines, row(kRefundNote, n))
+	}
+	return lines
+}
+
+// refundError words a failed refund for support staff.
+func refundError(l lang, err error) string {
+	var pe *psp.Error
+	switch {
+	case errors.As(err, &pe) && pe.Code != "" && l.has(msgKey("refund.err."+pe.Code)):
+		return l.s(msgKey("refund.err." + pe.Code))
+	case psp.IsTemporary(err):
+		return l.s(kRefundTemp, errText(err))
+	case errors.Is(err, store.ErrConflict):
+		return l.s(kRefundNotPaidHere)
+	case errors.As(err, &pe) && pe.Detail != "":
+		return l.s(kRefundRefused, pe.Detail)
+	}
+	return l.s(kRefundFailed, errText(err))
+}
+
+// reasonLabel names a refund reason in the user's language.
+func reasonLabel(l lang, r psp.RefundReason) string {
+	return l.or(msgKey("reason."+string(r)), string(r))
+}
+
+func (d *refundDialog) ShortHelp() []key.Binding {
+	k := d.keys
+	switch d.step {
+	case stepReason:
+		if d.again {
+			return []key.Binding{k.Confirm, k.Cancel}
+		}
+		return []key.Binding{k.Choose, k.Confirm, k.Cancel}
+	case stepNote:
+		return []key.Binding{k.Confirm, k.Cancel}
+	case stepConfirm:
+		return []key.Binding{k.Send, k.Cancel}
+	case stepFailed:
+		if d.temporary {
+			return []key.Binding{k.Retry, k.Cancel}
+		}
+		return []key.Binding{k.Cancel}
+	case stepDone:
+		return []key.Binding{k.Cancel}
+	}
+	return []key.Binding{k.Quit}
+}
