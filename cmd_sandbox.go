@@ -24,8 +24,9 @@ func runSandbox(args []string, stdout, stderr io.Writer) int {
 	lifetime := fs.Duration("token-lifetime", time.Hour, "access token lifetime")
 	retry := fs.Duration("webhook-retry", time.Second, "first webhook retry delay (doubles per attempt)")
 	verbose := fs.Bool("v", false, "log every request to stderr")
+	state := fs.String("state", "", "JSON file that keeps the sandbox's charges across restarts (default: memory only)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "usage: pixdesk sandbox [--listen 127.0.0.1:8080] [--public-url URL] [--token-lifetime 1h] [--webhook-retry 1s] [-v]\n\n")
+		fmt.Fprint(stderr, "usage: pixdesk sandbox [--listen 127.0.0.1:8080] [--public-url URL] [--token-lifetime 1h] [--webhook-retry 1s] [--state FILE] [-v]\n\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -56,6 +57,7 @@ func runSandbox(args []string, stdout, stderr io.Writer) int {
 		PublicURL:     *public,
 		TokenLifetime: *lifetime,
 		RetryBase:     *retry,
+		StatePath:     *state,
 		Logger:        slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	})
 	if err != nil {

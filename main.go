@@ -22,6 +22,12 @@ func run(args []string) int {
 	switch cmd {
 	case "sandbox":
 		return runSandbox(args, os.Stdout, os.Stderr)
+	case "serve":
+		return runServe(args, os.Getenv, os.Stderr)
+	case "lookup":
+		return runConsole(args, true, os.Getenv, os.Stderr)
+	case "tx":
+		return runTx(args, os.Getenv, os.Stdout, os.Stderr)
 	case "help":
 		fmt.Fprint(os.Stdout, usage)
 		return 0
@@ -29,14 +35,18 @@ func run(args []string) int {
 		fmt.Fprintf(os.Stderr, "pixdesk: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	case "":
-		fmt.Fprint(os.Stderr, usage)
-		return 2
+		return runConsole(args, false, os.Getenv, os.Stderr)
 	}
 }
 
 const usage = `pixdesk — PIX payments at the counter through ConnectPSP
 
 usage:
-  pixdesk            open the counter console
-  pixdesk sandbox    run the ConnectPSP sandbox standalone
+  pixdesk [flags]            open the counter console (pixdesk -h lists the flags)
+  pixdesk serve [flags]      headless: webhooks, polling for every counter, /healthz, /metrics
+  pixdesk lookup [flags]     find a transaction, read its history, refresh or refund it
+  pixdesk sandbox [flags]    run the ConnectPSP sandbox standalone
+  pixdesk tx list [filters]  list charges from the journal (--json, --csv)
+  pixdesk tx show ID         one charge and its history (--json)
+  pixdesk help               this text
 `
