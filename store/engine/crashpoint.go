@@ -26,8 +26,8 @@ import (
 // The points, in the order a charge meets them:
 //
 //	after-intent    the intent and its idempotency key are committed (Create)
-//	after-send      the POST /cash-in request is written to the connection,
-//	                its answer not yet read (send)
+//	after-send      the POST /cash-in request is on the network and its
+//	                answer arriving, not one byte of it read (send)
 //	after-response  ConnectPSP's 201 is decoded, not yet recorded (send)
 //	after-webhook   a delivery is recorded, not yet answered (the sink)
 const crashEnv = "PIXDESK_CRASH_AT"
@@ -54,14 +54,18 @@ func die() {
 	}
 }
 
-// crashAfterSend returns ctx set to run the after-send crash point once a
-// create request (the one carrying X-Idempotency-Key; the token request
-// made on the same ctx carries none) has been written to the connection.
-// Its bytes are then in the kernel and reach ConnectPSP, which makes the
-// charge; this process dies before reading the answer, which is the case
-// the stored key exists for. An injected server latency would be a weaker
-// model: the sandbox drops a request whose client hung up while it slept,
-// so nothing would be charged.
+// crashAfterSend returns ctx set to run the after-send crash point when the
+// answer to a create request (the one carrying X-Idempotency-Key; the token
+// request made on the same ctx before it carries none) starts to arrive:
+// the request is wholly on the network and ConnectPSP has acted on it, and
+// not one byte of its answer has been read. That is the case the stored key
+// exists for: a charge made at ConnectPSP that this process never heard of.
+//
+// httptrace has no hook for "flushed to the socket": WroteRequest runs
+// before the transport flushes its buffer, so a kill there would usually
+// send nothing (the after-intent case again). Killing from the sandbox's
+// side while it holds the request (Faults.Latency) is no better: the
+// sandbox drops a request whose client hung up, so no charge is made.
 func crashAfterSend(ctx context.Context) context.Context {
 	if crashAt() != "after-send" {
 		return ctx
@@ -73,8 +77,8 @@ func crashAfterSend(ctx context.Context) context.Context {
 				keyed.Store(true)
 			}
 		},
-		WroteRequest: func(info httptrace.WroteRequestInfo) {
-			if info.Err == nil && keyed.Load() {
+		GotFirstResponseByte: func() {
+			if keyed.Load() {
 				die()
 			}
 		},
