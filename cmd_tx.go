@@ -166,7 +166,8 @@ func runTx(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	if sub == "list" {
 		tq.register(fs)
 	}
-	if err := fs.Parse(args); err != nil {
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
@@ -186,7 +187,7 @@ func runTx(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	}
 	switch sub {
 	case "show":
-		if fs.NArg() != 1 || *asCSV {
+		if len(positional) != 1 || *asCSV {
 			fmt.Fprint(stderr, txUsage)
 			return 2
 		}
@@ -196,9 +197,9 @@ func runTx(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 			return 1
 		}
 		defer d.Close()
-		return txShow(ctx, d, fs.Arg(0), *asJSON, *reveal, stdout, stderr)
+		return txShow(ctx, d, positional[0], *asJSON, *reveal, stdout, stderr)
 	default:
-		if fs.NArg() > 0 || (*asJSON && *asCSV) {
+		if len(positional) > 0 || (*asJSON && *asCSV) {
 			fmt.Fprint(stderr, txUsage)
 			return 2
 		}
@@ -217,10 +218,27 @@ func runTx(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 	}
 }
 
+// parseInterspersed parses flags wherever they stand among the positional
+// arguments (`tx show ID --json` as well as `tx show --json ID`).
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return positional, nil
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
 const txUsage = `usage:
   pixdesk tx list [-q TEXT] [--status PAID,...] [--from DAY] [--to DAY] [--terminal T]
                   [--amount 12,50] [--limit N] [--json|--csv] [--reveal] [--db DSN]
   pixdesk tx show ID [--json] [--reveal] [--db DSN]
+  pixdesk tx create --amount 12,50 --name NAME --document CPF/CNPJ [--reference R] [--wait] [--json]
 
 ID is a local id, transactionId, internal code, order reference or endToEndId.
 Exit status: 0 found, 1 not found (or the store failed), 2 bad usage.

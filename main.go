@@ -48,5 +48,6 @@ usage:
   pixdesk sandbox [flags]    run the ConnectPSP sandbox standalone
   pixdesk tx list [filters]  list charges from the journal (--json, --csv)
   pixdesk tx show ID         one charge and its history (--json)
+  pixdesk tx create …        create a charge from a script (pixdesk tx for the flags)
   pixdesk help               this text
 `

@@ -303,7 +303,7 @@ func TestSharedThousandPayments(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	waitUntil(t, "every charge paid", func() bool {
+	waitUntilFor(t, "every charge paid", 3*time.Minute, func() bool {
 		k, err := srv.db.Count(s.ctx, store.Query{Statuses: []psp.Status{psp.StatusPaid}})
 		return err == nil && k == n
 	})

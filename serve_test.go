@@ -34,7 +34,14 @@ const testWait = 20 * time.Second
 
 func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(testWait)
+	waitUntilFor(t, what, testWait, cond)
+}
+
+// waitUntilFor is waitUntil with its own bound, for the big tests that share
+// two cores with the rest of the suite under the race detector.
+func waitUntilFor(t testing.TB, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
