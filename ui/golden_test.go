@@ -92,7 +92,9 @@ var scenes = []scene{
 		name:  "charge_full",
 		setup: func(_ *testing.T, f *fakeBackend) { f.put(openCharge(1)); f.latest = 1 },
 		drive: func(t *testing.T, tm *teatest.TestModel, _ *fakeBackend) {
-			waitFor(t, tm, "12:30")
+			// The full-window QR hides the status bar: the health must
+			// be drawn before it, or the capture waits for it in vain.
+			waitFor(t, tm, healthy, "12:30")
 			tm.Type("f")
 		},
 		marker: []string{"Escaneie para pagar"},
