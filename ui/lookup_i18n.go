@@ -24,6 +24,7 @@ const (
 	kPeriodToday       msgKey = "lookup.ptoday"
 	kPeriod7Days       msgKey = "lookup.p7"
 	kCount             msgKey = "lookup.count"
+	kCountOne          msgKey = "lookup.count.one"
 	kCounting          msgKey = "lookup.counting"
 	kPosition          msgKey = "lookup.pos"
 	kPositionOf        msgKey = "lookup.posof"
@@ -176,6 +177,7 @@ var lookupCatalog = map[string]map[msgKey]string{
 		kPeriodToday:       "hoje",
 		kPeriod7Days:       "7 dias",
 		kCount:             "%s transações",
+		kCountOne:          "1 transação",
 		kCounting:          "contando…",
 		kPosition:          "linha %s",
 		kPositionOf:        "linha %s de %s",

@@ -21,6 +21,7 @@ var lookupEnglish = map[msgKey]string{
 	kPeriodToday:       "today",
 	kPeriod7Days:       "7 days",
 	kCount:             "%s transactions",
+	kCountOne:          "1 transaction",
 	kCounting:          "counting…",
 	kPosition:          "row %s",
 	kPositionOf:        "row %s of %s",

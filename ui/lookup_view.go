@@ -234,6 +234,9 @@ func (s *lookupScreen) filterLine() string {
 	count := st.Muted.Render(l.s(kCounting))
 	if s.countShown() {
 		count = st.Amount.Render(l.s(kCount, thousands(l, s.total)))
+		if s.total == 1 {
+			count = st.Amount.Render(l.s(kCountOne))
+		}
 	}
 	if gap := s.width - lipgloss.Width(line) - lipgloss.Width(count); gap >= 2 {
 		return line + strings.Repeat(" ", gap) + count
