@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/pixdesk/pixdesk/psp"
 )
@@ -24,6 +23,11 @@ import (
 // (bank data, endToEndId…). A move backwards is recorded, flagged
 // FlagBackwards and ignored. A paid amount other than the charge's sets
 // FlagAmountMismatch; payment after ExpiresAt sets FlagPaidAfterExpiry.
+//
+// A poll (EntryPoll) that changes nothing — OutcomeDuplicate, no new flag —
+// is cheap: the charge keeps its version, the change feed hears nothing,
+// and it is counted into the previous poll's timeline entry when that one
+// found the same (see Entry.TimesSeen).
 func (db *DB) Apply(ctx context.Context, ci *psp.CashIn, kind EntryKind, body []byte) (*Charge, Outcome, error) {
 	if ci == nil {
 		return nil, OutcomeUnknown, errors.New("store: nothing to apply")
@@ -37,8 +41,14 @@ func (db *DB) Apply(ctx context.Context, ci *psp.CashIn, kind EntryKind, body []
 		if c, err = t.match(ci.TransactionID, ci.InternalCode, ci.ExternalReference); err != nil {
 			return err
 		}
-		if outcome, err = t.observe(c, ci, kind, body, 0, ""); err != nil {
+		o := judge(c, ci)
+		quiet := kind == EntryPoll && o.quiet(c)
+		if err := t.record(c, o, kind, body, 0, ""); err != nil {
 			return err
+		}
+		outcome = o.outcome
+		if quiet {
+			return nil // nothing to announce: no new version
 		}
 		return t.save(c)
 	})
@@ -95,35 +105,26 @@ func (db *DB) RecordDelivery(ctx context.Context, d *psp.Delivery) error {
 	}
 }
 
-// recordDelivery is RecordDelivery's work inside a write transaction.
+// recordDelivery is RecordDelivery's work inside a write transaction. The
+// charge is found and the delivery judged first, so that the delivery's
+// row is inserted once, complete with its charge and outcome.
 func (t *txn) recordDelivery(d *psp.Delivery) error {
 	ids := namedIn(d)
 	received := d.ReceivedAt
 	if received.IsZero() {
 		received = t.now
 	}
-	var deliveryID int64
-	err := t.queryRow(`INSERT INTO deliveries (event_id, event_type, transaction_id, verdict, signature,
-		remote_addr, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		clip(d.EventID), clip(ids.eventType), clip(ids.TransactionID), string(d.Verdict), clip(d.Signature),
-		clip(d.RemoteAddr), micro(received), d.Body).Scan(&deliveryID)
-	if err != nil {
-		return err
-	}
-	if fault := t.db.deliveryFault; fault != nil {
-		if err := fault(d); err != nil {
-			return err
-		}
-	}
 	c, err := t.match(ids.TransactionID, ids.InternalCode, ids.ExternalReference)
 	if errors.Is(err, ErrNotFound) {
-		c, err = nil, nil
+		c = nil
 	} else if err != nil {
 		return err
 	}
 	genuine := d.Verdict == psp.VerdictGenuine && d.Event != nil
-	detail := fmt.Sprintf("event %s, %s, %s", clip(d.EventID), verdictOf(d), clip(ids.eventType))
-	var outcome Outcome
+	var (
+		outcome Outcome
+		judged  *observation
+	)
 	switch {
 	case c == nil && genuine:
 		outcome = OutcomeUnknown
@@ -132,33 +133,52 @@ func (t *txn) recordDelivery(d *psp.Delivery) error {
 	case c == nil:
 		outcome = OutcomeMalformed
 	case genuine && (d.Event.Type == psp.EventCashInPaid || d.Event.Type == psp.EventCashInRefunded):
-		if outcome, err = t.observe(c, &d.Event.Data, EntryWebhook, nil, deliveryID, detail); err != nil {
-			return err
-		}
+		o := judge(c, &d.Event.Data)
+		outcome, judged = o.outcome, &o
 	case genuine:
 		outcome = OutcomeIgnored
-		err = t.entry(c.ID, EntryWebhook, d.Event.Data.Status, string(outcome), detail, nil, deliveryID)
 	case d.Verdict == psp.VerdictForged:
 		outcome = OutcomeForged
-		if err = t.entry(c.ID, EntryWebhook, "", string(outcome), detail, nil, deliveryID); err == nil {
-			err = t.flag(c, FlagForged, "a delivery with a bad signature named this charge")
-		}
 	default:
 		outcome = OutcomeMalformed
-		err = t.entry(c.ID, EntryWebhook, "", string(outcome), detail, nil, deliveryID)
 	}
+	var (
+		chargeID   any
+		deliveryID int64
+	)
+	if c != nil {
+		chargeID = c.ID
+	}
+	err = t.queryRow(`INSERT INTO deliveries (charge_id, event_id, event_type, transaction_id, verdict, signature,
+		remote_addr, received_at, outcome, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		chargeID, clip(d.EventID), clip(ids.eventType), clip(ids.TransactionID), string(d.Verdict), clip(d.Signature),
+		clip(d.RemoteAddr), micro(received), string(outcome), d.Body).Scan(&deliveryID)
 	if err != nil {
 		return err
 	}
-	var chargeID any
-	if c != nil {
-		chargeID = c.ID
-		if err := t.save(c); err != nil {
+	if fault := t.db.deliveryFault; fault != nil {
+		if err := fault(d); err != nil {
 			return err
 		}
 	}
-	_, err = t.exec("UPDATE deliveries SET charge_id = ?, outcome = ? WHERE id = ?", chargeID, string(outcome), deliveryID)
-	return err
+	if c == nil {
+		return nil
+	}
+	detail := fmt.Sprintf("event %s, %s, %s", clip(d.EventID), verdictOf(d), clip(ids.eventType))
+	switch {
+	case judged != nil:
+		if err := t.record(c, *judged, EntryWebhook, nil, deliveryID, detail); err != nil {
+			return err
+		}
+	case outcome == OutcomeIgnored:
+		t.entry(c.ID, EntryWebhook, d.Event.Data.Status, string(outcome), detail, nil, deliveryID)
+	case outcome == OutcomeForged:
+		t.entry(c.ID, EntryWebhook, "", string(outcome), detail, nil, deliveryID)
+		t.flag(c, FlagForged, "a delivery with a bad signature named this charge")
+	default:
+		t.entry(c.ID, EntryWebhook, "", string(outcome), detail, nil, deliveryID)
+	}
+	return t.save(c)
 }
 
 // delivered is what a delivery says about itself.
@@ -206,7 +226,9 @@ func clip(s string) string {
 }
 
 // match finds and locks the charge an observation is about: by transaction
-// id, else internal code, else order reference.
+// id, else internal code, else order reference. A charge this transaction
+// has read already (a batch holding two deliveries of one event) is not
+// read again: its copy as last saved is the row.
 func (t *txn) match(transactionID, internalCode, reference string) (*Charge, error) {
 	for _, k := range []struct{ col, v string }{
 		{"transaction_id", transactionID}, {"internal_code", internalCode}, {"external_reference", reference},
@@ -214,179 +236,21 @@ func (t *txn) match(transactionID, internalCode, reference string) (*Charge, err
 		if k.v == "" {
 			continue
 		}
+		key := k.col + "=" + k.v
+		if id, ok := t.matched[key]; ok {
+			c := t.loaded[id]
+			return &c, nil
+		}
 		c, err := t.loadCharge(k.col+" = ?", k.v)
+		if err == nil {
+			if t.matched == nil {
+				t.matched = map[string]int64{}
+			}
+			t.matched[key] = c.ID
+		}
 		if !errors.Is(err, ErrNotFound) {
 			return c, err
 		}
 	}
 	return nil, ErrNotFound
-}
-
-// observe records observation ci of charge c as a timeline entry and
-// applies it to c in memory; the caller saves c. It is the one place where
-// statuses move.
-func (t *txn) observe(c *Charge, ci *psp.CashIn, kind EntryKind, body []byte, deliveryID int64, detail string) (Outcome, error) {
-	filled := identify(c, ci)
-	cur, next := c.Status, ci.Status
-	var (
-		outcome Outcome
-		path    []psp.Status
-	)
-	switch {
-	case !next.Valid():
-		outcome = OutcomeIgnored
-	case cur == next:
-		outcome = OutcomeDuplicate
-	case cur == "" && next == psp.StatusAwaitingPayment:
-		outcome, path = OutcomeApplied, []psp.Status{next}
-	case cur == "":
-		outcome, path = OutcomeApplied, pathTo(psp.StatusAwaitingPayment, next)
-	case cur.Reachable(next):
-		outcome, path = OutcomeApplied, pathTo(cur, next)
-	default:
-		outcome = OutcomeBackwards
-	}
-	if outcome == OutcomeApplied || outcome == OutcomeDuplicate {
-		if merge(c, ci) {
-			filled = true
-		}
-	}
-	if outcome == OutcomeDuplicate && filled {
-		outcome = OutcomeUpdated
-	}
-	if detail == "" && outcome == OutcomeBackwards {
-		detail = fmt.Sprintf("%s would move the charge back from %s", next, cur)
-	}
-	if err := t.entry(c.ID, kind, next, string(outcome), detail, body, deliveryID); err != nil {
-		return "", err
-	}
-	from := cur
-	for _, s := range path {
-		d := fmt.Sprintf("%s → %s", from, s)
-		if from == "" {
-			d = "→ " + string(s)
-		}
-		if err := t.entry(c.ID, EntryStatus, s, string(OutcomeApplied), d, nil, 0); err != nil {
-			return "", err
-		}
-		from, c.Status = s, s
-	}
-	if outcome == OutcomeIgnored {
-		return outcome, nil
-	}
-	if outcome == OutcomeBackwards {
-		if err := t.flag(c, FlagBackwards, fmt.Sprintf("%s observed after %s", next, cur)); err != nil {
-			return "", err
-		}
-	}
-	if ci.Amount != 0 && ci.Amount != c.Amount {
-		if err := t.flag(c, FlagAmountMismatch, fmt.Sprintf("ConnectPSP says %s, the charge is %s", ci.Amount, c.Amount)); err != nil {
-			return "", err
-		}
-	}
-	if !c.PaidAt.IsZero() && !c.ExpiresAt.IsZero() && c.PaidAt.After(c.ExpiresAt) {
-		if err := t.flag(c, FlagPaidAfterExpiry, fmt.Sprintf("paid at %s, after the local expiry %s",
-			c.PaidAt.Format("2006-01-02 15:04:05Z"), c.ExpiresAt.Format("2006-01-02 15:04:05Z"))); err != nil {
-			return "", err
-		}
-	}
-	return outcome, nil
-}
-
-// flag sets f on c, with a timeline line the first time.
-func (t *txn) flag(c *Charge, f Flag, detail string) error {
-	if c.Flags&f != 0 {
-		return nil
-	}
-	c.Flags |= f
-	return t.entry(c.ID, EntryFlag, c.Status, f.String(), detail, nil, 0)
-}
-
-// identify fills in what ConnectPSP's answer says about who the charge is:
-// Stage created, transaction id, internal code, PIX data, requested time and
-// the local expiry. It reports whether anything changed.
-func identify(c *Charge, ci *psp.CashIn) bool {
-	changed := false
-	set := func(dst *string, v string) {
-		if *dst == "" && v != "" {
-			*dst, changed = v, true
-		}
-	}
-	if c.Stage != StageCreated {
-		c.Stage, c.RejectReason, changed = StageCreated, "", true
-	}
-	set(&c.TransactionID, ci.TransactionID)
-	set(&c.InternalCode, ci.InternalCode)
-	if ci.PixData != nil && c.CopyAndPaste == "" {
-		set(&c.CopyAndPaste, ci.PixData.CopyAndPaste)
-		set(&c.QRImageBase64, ci.PixData.QRCodeImageBase64)
-	}
-	if c.RequestedAt.IsZero() && !ci.RequestedAt.IsZero() {
-		c.RequestedAt, changed = fromMicro(micro(ci.RequestedAt)), true
-	}
-	// Only a charge created here has a validity of its own to check.
-	if c.ExpiresAt.IsZero() && c.IdempotencyKey != "" {
-		c.ExpiresAt, changed = expiry(c), true
-	}
-	return changed
-}
-
-// merge fills in the payment details an observation carries and the charge
-// lacks. Recorded details are never overwritten, except that a refund's D…
-// endToEndId takes the place of the E… one, which moves to
-// OriginalEndToEndID, as ConnectPSP reports it.
-func merge(c *Charge, ci *psp.CashIn) bool {
-	changed := false
-	setTime := func(dst *time.Time, v time.Time) {
-		if dst.IsZero() && !v.IsZero() {
-			*dst, changed = fromMicro(micro(v)), true
-		}
-	}
-	setTime(&c.PaidAt, ci.PaidAt)
-	setTime(&c.RefundedAt, ci.RefundedAt)
-	setTime(&c.ExpiredAt, ci.ExpiredAt)
-	if c.Payer.BankData == nil && ci.Payer.BankData != nil && *ci.Payer.BankData != (psp.BankData{}) {
-		b := *ci.Payer.BankData
-		c.Payer.BankData, changed = &b, true
-	}
-	paidE2E, refundE2E := ci.OriginalEndToEndID, ""
-	if strings.HasPrefix(ci.EndToEndID, "D") {
-		refundE2E = ci.EndToEndID
-	} else if paidE2E == "" {
-		paidE2E = ci.EndToEndID
-	}
-	if refundE2E != "" && !strings.HasPrefix(c.EndToEndID, "D") {
-		if c.OriginalEndToEndID == "" {
-			c.OriginalEndToEndID = c.EndToEndID
-		}
-		c.EndToEndID, changed = refundE2E, true
-	}
-	switch {
-	case paidE2E == "":
-	case c.EndToEndID == "":
-		c.EndToEndID, changed = paidE2E, true
-	case strings.HasPrefix(c.EndToEndID, "D") && c.OriginalEndToEndID == "":
-		c.OriginalEndToEndID, changed = paidE2E, true
-	}
-	if c.PaidAmount == 0 && ci.Amount != 0 && (c.Status == psp.StatusPaid || c.Status == psp.StatusRefunded || ci.Status == psp.StatusPaid || ci.Status == psp.StatusRefunded) {
-		c.PaidAmount, changed = ci.Amount, true
-	}
-	return changed
-}
-
-// pathTo lists the statuses passed through from one status to another,
-// along ConnectPSP's transitions; nil if to is not reachable.
-func pathTo(from, to psp.Status) []psp.Status {
-	for _, s := range psp.Statuses {
-		if !from.CanBecome(s) {
-			continue
-		}
-		if s == to {
-			return []psp.Status{s}
-		}
-		if s.Reachable(to) {
-			return append([]psp.Status{s}, pathTo(s, to)...)
-		}
-	}
-	return nil
 }

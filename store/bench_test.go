@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/pixdesk/pixdesk/psp"
+	"github.com/pixdesk/pixdesk/psp/brcode"
 	"github.com/pixdesk/pixdesk/store/pgtest"
 )
 
@@ -74,10 +75,24 @@ func benchCode(i int) string {
 }
 func benchTx(i int) string { return fmt.Sprintf("bk%033d", i) }
 
+// benchCopyPaste is row i's "Pix Copia e Cola": a dynamic BR Code as
+// ConnectPSP's sandbox writes them, about 170 characters that differ only
+// in the middle (the payload location).
+func benchCopyPaste(i int) string {
+	code, err := brcode.Build(brcode.Spec{
+		URL:          fmt.Sprintf("pix.connectpsp.example/pix/v2/%08x-%04x-4%03x-8%03x-%012x", i, i%65536, i%4096, i%4096, i),
+		MerchantName: "PIXDESK SANDBOX", MerchantCity: "SAO PAULO", OnePayment: true,
+	})
+	if err != nil {
+		panic(err)
+	}
+	return code
+}
+
 // bulkLoad inserts rows [from, to) in one transaction with multi-row
 // INSERTs; status nil spreads benchStatuses over the rows.
 func bulkLoad(b testing.TB, db *DB, from, to int, status *psp.Status) {
-	const cols = 20
+	const cols = 21
 	const per = 500
 	span := 365 * 24 * time.Hour / time.Duration(max(to, 1))
 	err := db.write(context.Background(), func(t *txn) error {
@@ -86,7 +101,8 @@ func bulkLoad(b testing.TB, db *DB, from, to int, status *psp.Status) {
 			var q strings.Builder
 			q.WriteString(`INSERT INTO charges (terminal, external_reference, idempotency_key, amount, payer_name,
 				payer_document, name_fold, created_at, updated_at, stage, transaction_id, internal_code, status,
-				paid_amount, paid_at, end_to_end_id, requested_at, expires_at, expires_in_minutes, version) VALUES `)
+				paid_amount, paid_at, end_to_end_id, requested_at, expires_at, expires_in_minutes, version,
+				copy_and_paste) VALUES `)
 			args := make([]any, 0, (hi-lo)*cols)
 			for i := lo; i < hi; i++ {
 				if i > lo {
@@ -108,7 +124,7 @@ func bulkLoad(b testing.TB, db *DB, from, to int, status *psp.Status) {
 				args = append(args, fmt.Sprintf("C0%d", i%5), fmt.Sprintf("bulk-%d", i), fmt.Sprintf("key-%d", i),
 					int64(i%500+1)*100, name, benchDoc(i), Fold(name), micro(created), micro(created),
 					string(StageCreated), benchTx(i), benchCode(i), string(s), paidAmount, paidAt, e2e,
-					micro(created), micro(created.Add(30*time.Minute)), 30, int64(i+1))
+					micro(created), micro(created.Add(30*time.Minute)), 30, int64(i+1), benchCopyPaste(i))
 			}
 			if _, err := t.exec(q.String(), args...); err != nil {
 				return err
@@ -243,6 +259,23 @@ func benchBackend(b *testing.B, dsn string) {
 			return Query{Statuses: []psp.Status{psp.StatusPaid}, From: from, To: from.Add(24 * time.Hour)}
 		}},
 	}
+	b.Logf("copy-and-paste plan: %s", strings.ReplaceAll(
+		planOf(b, db, "SELECT "+chargeCols+" FROM charges WHERE "+copyAndPasteWhere, benchCopyPaste(n/2)), "\n", "; "))
+	b.Run("FindByCopyAndPaste", func(b *testing.B) {
+		ts := make(timings, 0, b.N)
+		for range b.N {
+			row := rng.IntN(n)
+			code := benchCopyPaste(row)
+			t0 := time.Now()
+			c, err := db.FindByCopyAndPaste(ctx, code)
+			ts = append(ts, time.Since(t0))
+			if err != nil || c.TransactionID != benchTx(row) {
+				b.Fatalf("FindByCopyAndPaste(row %d) = %v, %v", row, c, err)
+			}
+		}
+		b.StopTimer()
+		ts.report(b)
+	})
 	for _, s := range searches {
 		if s.name == "Search/name_prefix" && !db.postgres {
 			q, args, _ := db.searchSQL(ctx, s.q())

@@ -43,9 +43,7 @@ func (db *DB) CreateIntent(ctx context.Context, n NewCharge) (*Charge, error) {
 			return err
 		}
 		detail := fmt.Sprintf("order %s, %s, idempotency key %s", n.ExternalReference, n.Amount, n.IdempotencyKey)
-		if err := t.entry(id, EntryCreated, "", string(OutcomeApplied), detail, nil, 0); err != nil {
-			return err
-		}
+		t.entry(id, EntryCreated, "", string(OutcomeApplied), detail, nil, 0)
 		if c, err = t.loadCharge("id = ?", id); err != nil {
 			return err
 		}
@@ -66,9 +64,7 @@ func (db *DB) NoteCreateRetry(ctx context.Context, id int64, reason string) erro
 			return err
 		}
 		detail := fmt.Sprintf("idempotency key %s: %s", c.IdempotencyKey, reason)
-		if err := t.entry(id, EntryCreateRetried, "", "", detail, nil, 0); err != nil {
-			return err
-		}
+		t.entry(id, EntryCreateRetried, "", "", detail, nil, 0)
 		return t.save(c)
 	})
 }
@@ -143,9 +139,7 @@ func (db *DB) RecordRejected(ctx context.Context, id int64, reason string) (*Cha
 			return fmt.Errorf("%w: charge %d was already created", ErrConflict, id)
 		}
 		c.Stage, c.RejectReason = StageRejected, reason
-		if err := t.entry(id, EntryCreateRejected, "", string(OutcomeApplied), reason, nil, 0); err != nil {
-			return err
-		}
+		t.entry(id, EntryCreateRejected, "", string(OutcomeApplied), reason, nil, 0)
 		return t.save(c)
 	})
 	if err != nil {
@@ -207,8 +201,12 @@ func (db *DB) importOnce(ctx context.Context, ci *psp.CashIn, terminal string, r
 }
 
 // RequestRefund stores the intent to refund charge id before the request is
-// sent: its RefundKey (a new UUID v4, or the one already stored, so a retry
-// reuses it), the reason and an EntryRefundRequest line. Only a PAID charge
+// sent, with an EntryRefundRequest line, and returns the charge holding the
+// request to send. The first call stores a new RefundKey (a UUID v4) with
+// reason and description. The key names that request, and ConnectPSP
+// refuses a key sent with another body, so a later call (a retry) changes
+// nothing: it returns the stored key, reason and description, whatever it
+// was asked, and its line says what was asked instead. Only a PAID charge
 // can be refunded; anything else is ErrConflict.
 func (db *DB) RequestRefund(ctx context.Context, id int64, reason psp.RefundReason, description string) (*Charge, error) {
 	if !reason.Valid() {
@@ -223,17 +221,25 @@ func (db *DB) RequestRefund(ctx context.Context, id int64, reason psp.RefundReas
 		if c.Status != psp.StatusPaid {
 			return fmt.Errorf("%w: charge %d is not paid (status %s)", ErrConflict, id, c.Status)
 		}
-		if c.RefundKey == "" {
-			c.RefundKey = uuid.NewString()
+		again := c.RefundKey != ""
+		if !again {
+			c.RefundKey, c.RefundReason, c.RefundDescription = uuid.NewString(), reason, description
 		}
-		c.RefundReason = reason
-		detail := fmt.Sprintf("idempotency key %s, reason %s", c.RefundKey, reason)
-		if description != "" {
-			detail += ": " + description
+		detail := fmt.Sprintf("idempotency key %s, reason %s", c.RefundKey, c.RefundReason)
+		if again {
+			detail = fmt.Sprintf("idempotency key %s again, reason %s", c.RefundKey, c.RefundReason)
 		}
-		if err := t.entry(id, EntryRefundRequest, c.Status, "", detail, nil, 0); err != nil {
-			return err
+		if c.RefundDescription != "" {
+			detail += ": " + c.RefundDescription
 		}
+		if again && (reason != c.RefundReason || description != c.RefundDescription) {
+			detail += fmt.Sprintf(" (asked %s", reason)
+			if description != "" {
+				detail += ": " + description
+			}
+			detail += "; the key's first request is sent again)"
+		}
+		t.entry(id, EntryRefundRequest, c.Status, "", detail, nil, 0)
 		return t.save(c)
 	})
 	if err != nil {

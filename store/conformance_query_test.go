@@ -230,9 +230,13 @@ func testRefund(t *testing.T, o *opener) {
 	if u, err := uuid.Parse(r1.RefundKey); err != nil || u.Version() != 4 || r1.RefundReason != psp.RefundCustomerRequest {
 		t.Fatalf("refund key %q (%v), reason %s", r1.RefundKey, err, r1.RefundReason)
 	}
-	r2, err := db.RequestRefund(ctx, c.ID, psp.RefundMerchantError, "")
-	if err != nil || r2.RefundKey != r1.RefundKey {
-		t.Fatalf("second request: key %q, %v; want %q", r2.RefundKey, err, r1.RefundKey)
+	if r1.RefundDescription != "client asked" || mustGet(t, db, c.ID).RefundDescription != "client asked" {
+		t.Fatalf("refund description %q not stored", r1.RefundDescription)
+	}
+	// A retry gets the request the key was first sent with, whatever it asks.
+	r2, err := db.RequestRefund(ctx, c.ID, psp.RefundMerchantError, "other note")
+	if err != nil || r2.RefundKey != r1.RefundKey || r2.RefundReason != psp.RefundCustomerRequest || r2.RefundDescription != "client asked" {
+		t.Fatalf("second request: key %q, reason %s, note %q, %v; want the first's", r2.RefundKey, r2.RefundReason, r2.RefundDescription, err)
 	}
 	var details []string
 	for _, e := range timeline(t, db, c.ID) {
@@ -240,7 +244,8 @@ func testRefund(t *testing.T, o *opener) {
 			details = append(details, e.Detail)
 		}
 	}
-	if len(details) != 2 || !strings.Contains(details[0], r1.RefundKey) || !strings.Contains(details[0], "client asked") {
+	if len(details) != 2 || !strings.Contains(details[0], r1.RefundKey) || !strings.Contains(details[0], "client asked") ||
+		!strings.Contains(details[1], r1.RefundKey+" again") || !strings.Contains(details[1], "asked MERCHANT_ERROR: other note") {
 		t.Fatalf("refund entries = %q", details)
 	}
 	got, out, err := db.Apply(ctx, answer(c, id, psp.StatusRefunded), EntryRefundAnswer, []byte(`{}`))

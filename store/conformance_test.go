@@ -39,6 +39,8 @@ func runConformance(t *testing.T, o *opener) {
 		"GroupDuplicates": testGroupDuplicates,
 		"GroupFailure":    testGroupFailure,
 		"GroupCancel":     testGroupCancel,
+		"QuietPolls":      testQuietPolls,
+		"CopyAndPaste":    testCopyAndPaste,
 	}
 	for name, fn := range tests {
 		t.Run(name, func(t *testing.T) {

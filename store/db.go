@@ -270,7 +270,14 @@ type txn struct {
 	ctx     context.Context
 	now     time.Time
 	changes []Change
-	loaded  map[int64]Charge // as read by loadCharge, for save
+	loaded  map[int64]Charge // as read by loadCharge (or last saved), for save
+	matched map[string]int64 // "column=value" → id of the charge match found
+	entries []any            // timeline lines queued by entry, entryCols values each
+
+	// Version numbers taken from the sequence row and not yet used
+	// (nextSeq); seqWant is how many the next take should reserve.
+	seqNext, seqLast int64
+	seqWant          int
 }
 
 func (t *txn) exec(q string, args ...any) (sql.Result, error) {
@@ -352,7 +359,11 @@ func (db *DB) tryWrite(ctx context.Context, fn func(t *txn) error) (*txn, error)
 		return nil, mapErr(err)
 	}
 	t := &txn{db: db, tx: tx, ctx: ctx, now: db.now().UTC()}
-	if err := fn(t); err != nil {
+	err = fn(t)
+	if err == nil {
+		err = t.flushEntries() // what fn queued last
+	}
+	if err != nil {
 		tx.Rollback()
 		return nil, mapErr(err)
 	}

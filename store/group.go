@@ -142,6 +142,7 @@ func (db *DB) commitBatch(batch []*pendingDelivery) {
 		return
 	}
 	err := db.write(ctx, func(t *txn) error {
+		t.seqWant = len(batch) // one version each, taken at once
 		if db.postgres {
 			if err := t.lockNamed(batch); err != nil {
 				return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -108,9 +109,44 @@ func (t *txn) execScript(script string) error {
 		if q == "" {
 			continue
 		}
+		if !t.db.postgres {
+			var (
+				skip bool
+				err  error
+			)
+			q, skip, err = t.addColumnIfNotExists(q)
+			if err != nil {
+				return err
+			}
+			if skip {
+				continue
+			}
+		}
 		if _, err := t.tx.ExecContext(t.ctx, q); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// addColumnRE matches PostgreSQL's "ALTER TABLE t ADD COLUMN IF NOT EXISTS c …".
+var addColumnRE = regexp.MustCompile(`(?is)^ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+IF\s+NOT\s+EXISTS\s+(\w+)\s`)
+
+// addColumnIfNotExists gives SQLite, which lacks the clause, PostgreSQL's
+// ALTER TABLE … ADD COLUMN IF NOT EXISTS: q without the clause, or skip if
+// the column is there already. Every migration can then be applied again
+// over its own result, as CREATE … IF NOT EXISTS can. Other statements
+// are returned as they are.
+func (t *txn) addColumnIfNotExists(q string) (string, bool, error) {
+	m := addColumnRE.FindStringSubmatchIndex(q)
+	if m == nil {
+		return q, false, nil
+	}
+	table, column := q[m[2]:m[3]], q[m[4]:m[5]]
+	var n int
+	err := t.tx.QueryRowContext(t.ctx, "SELECT COUNT(*) FROM pragma_table_info(?) WHERE name = ?", table, column).Scan(&n)
+	if err != nil || n > 0 {
+		return "", n > 0, err
+	}
+	return "ALTER TABLE " + table + " ADD COLUMN " + q[m[4]:], false, nil
 }

@@ -89,7 +89,8 @@ func (db *DB) Timeline(ctx context.Context, id int64) ([]Entry, error) {
 		return nil, err
 	}
 	rows, err := db.sql.QueryContext(ctx, db.rebind(`SELECT e.id, e.charge_id, e.at, e.kind, e.status, e.outcome,
-		e.detail, COALESCE(e.body, d.body) FROM entries e LEFT JOIN deliveries d ON d.id = e.delivery_id
+		e.detail, COALESCE(e.body, d.body), e.times_seen, e.last_seen_at
+		FROM entries e LEFT JOIN deliveries d ON d.id = e.delivery_id
 		WHERE e.charge_id = ? ORDER BY e.id`), id)
 	if err != nil {
 		return nil, mapErr(err)
@@ -99,13 +100,15 @@ func (db *DB) Timeline(ctx context.Context, id int64) ([]Entry, error) {
 	for rows.Next() {
 		var (
 			e            Entry
-			at           int64
+			at, last     int64
+			seen         int64
 			kind, status string
 		)
-		if err := rows.Scan(&e.ID, &e.ChargeID, &at, &kind, &status, &e.Outcome, &e.Detail, &e.Body); err != nil {
+		if err := rows.Scan(&e.ID, &e.ChargeID, &at, &kind, &status, &e.Outcome, &e.Detail, &e.Body, &seen, &last); err != nil {
 			return nil, mapErr(err)
 		}
 		e.At, e.Kind, e.Status = fromMicro(at), EntryKind(kind), psp.Status(status)
+		e.TimesSeen, e.LastSeenAt = int(seen), fromMicro(last)
 		out = append(out, e)
 	}
 	return out, mapErr(rows.Err())

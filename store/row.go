@@ -16,7 +16,7 @@ const chargeCols = `id, terminal, external_reference, COALESCE(idempotency_key, 
 	COALESCE(transaction_id, ''), COALESCE(internal_code, ''), copy_and_paste, qr_image,
 	requested_at, expires_at, status, paid_amount, paid_at, refunded_at, expired_at,
 	COALESCE(end_to_end_id, ''), COALESCE(original_end_to_end_id, ''), COALESCE(refund_key, ''),
-	refund_reason, flags, version`
+	refund_reason, refund_description, flags, version`
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
@@ -36,7 +36,7 @@ func scanCharge(s scanner) (*Charge, error) {
 		&c.TransactionID, &c.InternalCode, &c.CopyAndPaste, &c.QRImageBase64,
 		&requested, &expires, &status, &paidAmount, &paid, &refunded, &expired,
 		&c.EndToEndID, &c.OriginalEndToEndID, &c.RefundKey,
-		&reason, &flags, &c.Version)
+		&reason, &c.RefundDescription, &flags, &c.Version)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -89,6 +89,7 @@ var mutable = []struct {
 	{"original_end_to_end_id", func(c *Charge) any { return nullable(c.OriginalEndToEndID) }},
 	{"refund_key", func(c *Charge) any { return nullable(c.RefundKey) }},
 	{"refund_reason", func(c *Charge) any { return string(c.RefundReason) }},
+	{"refund_description", func(c *Charge) any { return c.RefundDescription }},
 	{"flags", func(c *Charge) any { return int64(c.Flags) }},
 	{"bank_ispb", func(c *Charge) any { return bankOf(c).ISPB }},
 	{"bank_name", func(c *Charge) any { return bankOf(c).Bank }},
@@ -111,8 +112,11 @@ func bankOf(c *Charge) psp.BankData {
 // sequence row is locked last, which keeps PostgreSQL writers from
 // deadlocking and makes version order the commit order.
 func (t *txn) save(c *Charge) error {
-	var seq int64
-	if err := t.queryRow("UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value").Scan(&seq); err != nil {
+	if err := t.flushEntries(); err != nil {
+		return err
+	}
+	seq, err := t.nextSeq()
+	if err != nil {
 		return err
 	}
 	c.Version, c.UpdatedAt = seq, fromMicro(micro(t.now))
@@ -147,8 +151,31 @@ func (t *txn) save(c *Charge) error {
 	return nil
 }
 
-// entry appends a line to a charge's timeline.
-func (t *txn) entry(chargeID int64, kind EntryKind, status psp.Status, outcome, detail string, body []byte, deliveryID int64) error {
+// nextSeq returns the next version number. The transaction's first call
+// takes t.seqWant numbers (at least one) from the sequence row in one
+// UPDATE, so that a batch of webhook deliveries bumps the row once rather
+// than once per delivery; numbers taken and not used are skipped, which
+// is harmless: versions need only increase, in commit order.
+func (t *txn) nextSeq() (int64, error) {
+	if t.seqNext == 0 || t.seqNext > t.seqLast {
+		n := int64(max(1, t.seqWant))
+		t.seqWant = 0
+		var last int64
+		if err := t.queryRow("UPDATE counters SET value = value + ? WHERE name = 'seq' RETURNING value", n).Scan(&last); err != nil {
+			return 0, err
+		}
+		t.seqNext, t.seqLast = last-n+1, last
+	}
+	seq := t.seqNext
+	t.seqNext++
+	return seq, nil
+}
+
+// entry queues a line for a charge's timeline. flushEntries writes the
+// queue, several lines in one INSERT, before the charge is saved, before
+// the timeline is read within the transaction and before commit; ids
+// follow the order lines were queued in.
+func (t *txn) entry(chargeID int64, kind EntryKind, status psp.Status, outcome, detail string, body []byte, deliveryID int64) {
 	var b, d any
 	if body != nil {
 		b = body
@@ -156,10 +183,37 @@ func (t *txn) entry(chargeID int64, kind EntryKind, status psp.Status, outcome, 
 	if deliveryID != 0 {
 		d = deliveryID
 	}
-	_, err := t.exec(`INSERT INTO entries (charge_id, at, kind, status, outcome, detail, body, delivery_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		chargeID, micro(t.now), string(kind), string(status), outcome, detail, b, d)
-	return err
+	t.entries = append(t.entries, chargeID, micro(t.now), string(kind), string(status), outcome, detail, b, d)
+}
+
+// entryCols is the number of values of one queued entry.
+const entryCols = 8
+
+// maxEntryRows bounds the rows of one INSERT into entries, and with it
+// the statements the cache holds for them.
+const maxEntryRows = 8
+
+// insertEntries[n] inserts n entries.
+var insertEntries = func() (qs [maxEntryRows + 1]string) {
+	for n := 1; n <= maxEntryRows; n++ {
+		rows := strings.Repeat(", (?, ?, ?, ?, ?, ?, ?, ?)", n)[2:]
+		qs[n] = "INSERT INTO entries (charge_id, at, kind, status, outcome, detail, body, delivery_id) VALUES " + rows
+	}
+	return qs
+}()
+
+// flushEntries writes the timeline lines queued by entry.
+func (t *txn) flushEntries() error {
+	for q := t.entries; len(q) > 0; {
+		n := min(len(q)/entryCols, maxEntryRows)
+		if _, err := t.exec(insertEntries[n], q[:n*entryCols]...); err != nil {
+			return err
+		}
+		q = q[n*entryCols:]
+	}
+	clear(t.entries)
+	t.entries = t.entries[:0]
+	return nil
 }
 
 // Fold returns s as the name index holds it: lower-case, accents removed,

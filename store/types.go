@@ -100,9 +100,12 @@ type Charge struct {
 	EndToEndID         string
 	OriginalEndToEndID string
 
-	// Refund intent, stored before the refund request is sent.
-	RefundKey    string
-	RefundReason psp.RefundReason
+	// Refund intent, stored before the refund request is first sent. The
+	// key names that request, so every retry sends the same reason and
+	// description with it.
+	RefundKey         string
+	RefundReason      psp.RefundReason
+	RefundDescription string // the audit note; "" sends none
 
 	Flags Flag
 	// Version increases with every change; the change feed carries it.
@@ -141,6 +144,11 @@ type Entry struct {
 	Detail string
 	// Body is the raw webhook body or API answer, when there is one.
 	Body []byte
+	// TimesSeen is how many identical consecutive poll results the entry
+	// stands for (1 for every other entry); At is the first of them and
+	// LastSeenAt, set when TimesSeen > 1, the last.
+	TimesSeen  int
+	LastSeenAt time.Time
 }
 
 // Outcome of applying an observation.

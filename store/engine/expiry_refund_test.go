@@ -203,3 +203,32 @@ func TestRefundRetryKeepsReason(t *testing.T) {
 		t.Errorf("status %s, reason %s", got.Status, got.RefundReason)
 	}
 }
+
+// A second call after a lost answer sends the first call's note, with the
+// same key: ConnectPSP answers 422 to a key with another body, and would
+// refund twice were a new key made instead.
+func TestRefundRetryKeepsNote(t *testing.T) {
+	f, e, ch := paidCharge(t)
+	f.sb.SetFaults(sandbox.Faults{DropNext: 1000}) // refunded, every answer lost
+	first, err := e.Refund(f.ctx, ch.ID, psp.RefundCustomerRequest, "note A")
+	if !psp.IsTemporary(err) {
+		t.Fatalf("Refund: %v, want a temporary error", err)
+	}
+	f.sb.SetFaults(sandbox.Faults{})
+	if first == nil || first.RefundKey == "" || first.RefundDescription != "note A" {
+		t.Fatalf("refund intent as stored: %+v", first)
+	}
+	replays := f.sb.Stats().IdempotentReplays
+	got, err := e.Refund(f.ctx, ch.ID, psp.RefundCustomerRequest, "note B")
+	if err != nil {
+		t.Fatalf("second Refund: %v (a 422 means another body went with the key)", err)
+	}
+	st := f.sb.Stats()
+	if got.Status != psp.StatusRefunded || got.RefundKey != first.RefundKey || got.RefundDescription != "note A" {
+		t.Errorf("status %s, same key %v, note %q; want REFUNDED, the same key, note A",
+			got.Status, got.RefundKey == first.RefundKey, got.RefundDescription)
+	}
+	if st.Refunds != 1 || st.IdempotentReplays != replays+1 {
+		t.Errorf("sandbox refunds %d, replays by the second call %d; want 1 and 1", st.Refunds, st.IdempotentReplays-replays)
+	}
+}

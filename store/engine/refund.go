@@ -15,8 +15,10 @@ import (
 // come back as they are (a *psp.Error with a 422 code the console words),
 // together with the charge as stored; a charge the journal does not hold as
 // PAID is store.ErrConflict. After a temporary failure, calling Refund again
-// is safe: the stored key and reason are reused, so ConnectPSP refunds once
-// (pass the same description: it is part of the request the key names).
+// is safe: the journal returns the key with the reason and description it
+// was first sent with, and that request is sent again byte for byte
+// whatever this call asked, so ConnectPSP refunds once (it answers 422 to a
+// key sent with another body).
 func (e *Engine) Refund(ctx context.Context, id int64, reason psp.RefundReason, description string) (*store.Charge, error) {
 	if !reason.Valid() {
 		return nil, fmt.Errorf("engine: invalid refund reason %.40q", string(reason))
@@ -30,15 +32,12 @@ func (e *Engine) Refund(ctx context.Context, id int64, reason psp.RefundReason, 
 	if err != nil {
 		return nil, err
 	}
-	if prev.RefundKey != "" && prev.RefundReason != "" {
-		// A retry reuses the stored key, so it must send the body that key
-		// was first sent with: ConnectPSP refuses a key with another body.
-		reason = prev.RefundReason
-	}
 	ch, err := e.db.RequestRefund(ctx, id, reason, description)
 	if err != nil {
 		return prev, err
 	}
+	// On a retry these are the first call's, which the key names.
+	reason, description = ch.RefundReason, ch.RefundDescription
 	if ch.TransactionID == "" {
 		return ch, fmt.Errorf("engine: charge %d has no ConnectPSP transaction", id)
 	}
