@@ -219,3 +219,26 @@ func explain(t testing.TB, db *DB, q string, args []any) string {
 	}
 	return b.String()
 }
+
+// The queries a console runs at start and the poller runs on every rescan
+// walk the open-charge index, not a terminal's whole history.
+func TestOpenChargePlansUseIndexes(t *testing.T) {
+	t.Parallel()
+	db := sqliteOpener.open(t)
+	for _, tt := range []struct {
+		q     string
+		args  []any
+		index string
+	}{
+		{"SELECT id FROM charges WHERE status = ? AND terminal = ? ORDER BY created_at DESC, id DESC LIMIT 1",
+			[]any{string(psp.StatusAwaitingPayment), "C01"}, "charges_status_terminal"},
+		{"SELECT id FROM charges WHERE status = ? AND terminal = ? ORDER BY created_at, id",
+			[]any{string(psp.StatusAwaitingPayment), "C01"}, "charges_status_terminal"},
+		{"SELECT id FROM charges WHERE stage = ? AND terminal = ? ORDER BY created_at DESC, id DESC LIMIT 1",
+			[]any{string(StagePending), "C01"}, "charges_stage_terminal"},
+	} {
+		if plan := explain(t, db, tt.q, tt.args); !strings.Contains(plan, tt.index) {
+			t.Errorf("%s: plan does not use %s:\n%s", tt.q, tt.index, plan)
+		}
+	}
+}

@@ -163,8 +163,10 @@ func (db *DB) PendingCreates(ctx context.Context, terminal string) ([]*Charge, e
 // Awaiting returns the created charges still AWAITING_PAYMENT, oldest
 // first; terminal "" means every terminal.
 func (db *DB) Awaiting(ctx context.Context, terminal string) ([]*Charge, error) {
-	f, args := terminalFilter(terminal, []any{string(psp.StatusAwaitingPayment), string(StageCreated)})
-	return db.queryCharges(ctx, "SELECT "+chargeCols+" FROM charges WHERE status = ? AND stage = ?"+f+
+	// A status is set only once ConnectPSP answered (Stage created), so the
+	// status alone selects; it lets the open-charge index serve the query.
+	f, args := terminalFilter(terminal, []any{string(psp.StatusAwaitingPayment)})
+	return db.queryCharges(ctx, "SELECT "+chargeCols+" FROM charges WHERE status = ?"+f+
 		" ORDER BY created_at, id", args...)
 }
 
