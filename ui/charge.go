@@ -131,8 +131,9 @@ func (s *chargeScreen) layout() {
 	} else if s.qr != nil {
 		// The smaller of the two layouts, as a window size (body plus
 		// the console's chrome: margin, flash, help and status bar).
-		side := [2]int{r.NeedCols + gapWidth + minInfoWidth + 2, r.NeedRows + 1 + 1 + statusBarHeight}
-		stacked := [2]int{r.NeedCols + 2, r.NeedRows + compactLines + 1 + 1 + statusBarHeight}
+		// Never below the smallest window the console works in.
+		side := atLeastMin(r.NeedCols+gapWidth+minInfoWidth+2, r.NeedRows+1+1+statusBarHeight)
+		stacked := atLeastMin(r.NeedCols+2, r.NeedRows+compactLines+1+1+statusBarHeight)
 		s.need = stacked
 		if side[0]*side[1] < stacked[0]*stacked[1] {
 			s.need = side
@@ -350,7 +351,8 @@ func (s *chargeScreen) fullView() string {
 	if s.full.OK {
 		body = s.full.Text
 	} else {
-		msg := l.s(kQRTooSmall, s.full.NeedCols, s.full.NeedRows+2)
+		need := atLeastMin(s.full.NeedCols, s.full.NeedRows+2)
+		msg := l.s(kQRTooSmall, need[0], need[1])
 		if s.fullSextantFits {
 			msg += "\n" + l.s(kQRSextantFits)
 		}
@@ -370,4 +372,9 @@ func (s *chargeScreen) ShortHelp() []key.Binding {
 func (s *chargeScreen) FullHelp() [][]key.Binding {
 	k := s.env.keys
 	return [][]key.Binding{{k.Copy, k.Full}, {k.Refresh, k.Simulate}, {k.New, k.Open, k.Lookup}, {k.Help, k.Quit}}
+}
+
+// atLeastMin is a window size raised to the console's smallest usable one.
+func atLeastMin(cols, rows int) [2]int {
+	return [2]int{max(cols, MinWidth), max(rows, MinHeight)}
 }
