@@ -6,7 +6,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
@@ -61,20 +60,8 @@ var _ screen = (*formScreen)(nil)
 
 func newForm(e *env) *formScreen {
 	f := &formScreen{env: e}
-	st := e.styles
 	for i := range f.inputs {
-		ti := textinput.New()
-		ti.Prompt = ""
-		ti.PromptStyle = st.r.NewStyle()
-		ti.TextStyle = st.r.NewStyle()
-		ti.PlaceholderStyle = st.Muted
-		ti.CompletionStyle = st.Muted
-		ti.Cursor.Style = st.r.NewStyle().Reverse(true)
-		ti.Cursor.TextStyle = st.r.NewStyle()
-		// A steady cursor: a blinking one redraws the screen twice a second
-		// for nothing.
-		ti.Cursor.SetMode(cursor.CursorStatic)
-		f.inputs[i] = ti
+		f.inputs[i] = newInput(e.styles)
 	}
 	f.inputs[fName].Placeholder = e.lang.s(kPlaceName)
 	f.inputs[fDocument].Placeholder = e.lang.s(kPlaceDocument)

@@ -104,6 +104,8 @@ func newInput(st Styles) textinput.Model {
 	ti.CompletionStyle = st.Muted
 	ti.Cursor.Style = st.r.NewStyle().Reverse(true)
 	ti.Cursor.TextStyle = st.r.NewStyle()
+	// A steady cursor: a blinking one redraws the screen twice a second
+	// for nothing.
 	ti.Cursor.SetMode(cursor.CursorStatic)
 	return ti
 }

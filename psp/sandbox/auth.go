@@ -36,14 +36,8 @@ type tokenResponse struct {
 }
 
 func (s *Sandbox) handleToken(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(w, r)
-	if err != nil {
-		writeErr(w, err)
-		return
-	}
 	var req tokenRequest
-	if err := decodeJSON(body, &req); err != nil {
-		writeErr(w, err)
+	if !readJSON(w, r, &req) {
 		return
 	}
 	if !equal(req.ClientID, s.creds.ClientID) || !equal(req.ClientSecret, s.creds.ClientSecret.Reveal()) {

@@ -176,18 +176,13 @@ type faultsWire struct {
 }
 
 func (s *Sandbox) handleFaults(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(w, r)
-	if err != nil {
-		writeErr(w, err)
-		return
-	}
 	var q faultsWire
-	if err := decodeJSON(body, &q); err != nil {
-		writeErr(w, err)
+	if !readJSON(w, r, &q) {
 		return
 	}
 	f := Faults{FailNext: q.FailNext, DropNext: q.DropNext}
 	if q.Latency != "" {
+		var err error
 		if f.Latency, err = time.ParseDuration(q.Latency); err != nil || f.Latency < 0 {
 			writeProblem(w, http.StatusBadRequest, psp.CodeValidation, `latency must be a duration such as "250ms"`)
 			return
@@ -202,14 +197,8 @@ func (s *Sandbox) handleFaults(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Sandbox) handleWebhookMode(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(w, r)
-	if err != nil {
-		writeErr(w, err)
-		return
-	}
 	var m WebhookMode
-	if err := decodeJSON(body, &m); err != nil {
-		writeErr(w, err)
+	if !readJSON(w, r, &m) {
 		return
 	}
 	s.SetWebhookMode(m)

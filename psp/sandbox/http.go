@@ -89,6 +89,20 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 
 // decodeJSON decodes b into v, answering 400 on malformed JSON, wrong types
 // and trailing data. Decoder messages name fields, never values.
+// readJSON reads the request body into v; on failure it has written the
+// problem and reports false.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	body, err := readBody(w, r)
+	if err == nil {
+		err = decodeJSON(body, v)
+	}
+	if err != nil {
+		writeErr(w, err)
+		return false
+	}
+	return true
+}
+
 func decodeJSON(b []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(v); err != nil {
