@@ -164,6 +164,10 @@ func (db *DB) openSQLite(path string) error {
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
+	// Keep the connections a burst of webhooks opens: a new SQLite
+	// connection re-runs the pragmas and re-prepares every statement.
+	sdb.SetMaxOpenConns(32)
+	sdb.SetMaxIdleConns(32)
 	db.sql, db.dsn, db.describe = sdb, abs, "sqlite "+abs
 	return nil
 }
@@ -184,7 +188,7 @@ func (db *DB) openPostgres(dsn string) error {
 		return errors.New("store: invalid postgres dsn")
 	}
 	sdb.SetMaxOpenConns(16)
-	sdb.SetMaxIdleConns(4)
+	sdb.SetMaxIdleConns(16)
 	db.sql, db.postgres, db.dsn = sdb, true, dsn
 	host := cfg.Host
 	if !strings.HasPrefix(host, "/") {
