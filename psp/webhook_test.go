@@ -17,25 +17,7 @@ import (
 const webhookKey = Secret("SENTINEL-CRYPTO-TOKEN-c0de")
 
 // paidEvent is the CASHIN_PAID example of the API digest §7.
-const paidEvent = `{
-  "eventType": "CASHIN_PAID",
-  "eventAt": "2026-03-10T11:22:18Z",
-  "data": {
-    "transactionId": "kk6g232xel65a0daee4dd13kk2912714964",
-    "internalCode": "US7B1JQ",
-    "externalReference": "test-order-001",
-    "endToEndId": "E00416968202603101827cemeFscF6AG",
-    "status": "PAID",
-    "amount": 10.00,
-    "payer": {
-      "name": "Test User",
-      "document": "12345678909",
-      "bankData": {"ispb": "00000000", "bank": "Banco do Brasil S.A.", "branch": "0001", "account": "123456"}
-    },
-    "requestedAt": "2026-03-10T11:20:00-03:00",
-    "paidAt": "2026-03-10T11:22:15-03:00"
-  }
-}`
+const paidEvent = paidEventJSON
 
 // fakeSink records deliveries in order with the writes to the response.
 type fakeSink struct {
