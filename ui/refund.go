@@ -268,7 +268,7 @@ func (d *refundDialog) ShortHelp() []key.Binding {
 		}
 		return []key.Binding{k.Cancel}
 	case stepDone:
-		return []key.Binding{k.Cancel}
+		return []key.Binding{k.Back} // the same key: nothing is left to cancel
 	}
 	return []key.Binding{k.Quit}
 }
