@@ -55,20 +55,10 @@ func openStack(ctx context.Context, cfg *config, pollAll bool) (*stack, error) {
 	}
 	s.log = logger
 	s.closers = append(s.closers, closeLog)
-	dsn, dataDir := cfg.db, ""
-	if dsn == "" || !isPostgres(dsn) {
-		if dsn == "" {
-			p, err := store.DefaultPath()
-			if err != nil {
-				return nil, err
-			}
-			dsn = p
-			if cfg.embedded {
-				// Sandbox charges never mix with real ones.
-				dsn = filepath.Join(filepath.Dir(p), "pixdesk-sandbox.db")
-			}
-		}
-		dataDir = filepath.Dir(dsn)
+	dsn, dataDir, err := storeDSN(cfg)
+	if err != nil {
+		s.close()
+		return nil, err
 	}
 	s.db, err = store.Open(ctx, dsn, store.WithLogger(logger))
 	if err != nil {
