@@ -173,49 +173,52 @@ func runTx(args []string, getenv func(string) string, stdout, stderr io.Writer) 
 		}
 		return 2
 	}
-	ctx := context.Background()
-	open := func() (*store.DB, error) {
-		dsn := *db
-		if dsn == "" {
-			p, err := store.DefaultPath()
-			if err != nil {
-				return nil, err
-			}
-			dsn = p
-		}
-		return store.Open(ctx, dsn)
+	switch {
+	case sub == "show" && (len(positional) != 1 || *asCSV):
+		fmt.Fprint(stderr, txUsage)
+		return 2
+	case sub == "list" && (len(positional) > 0 || (*asJSON && *asCSV)):
+		fmt.Fprint(stderr, txUsage)
+		return 2
 	}
-	switch sub {
-	case "show":
-		if len(positional) != 1 || *asCSV {
-			fmt.Fprint(stderr, txUsage)
-			return 2
-		}
-		d, err := open()
-		if err != nil {
-			fmt.Fprintf(stderr, "pixdesk tx: cannot open the store: %v\n", err)
-			return 1
-		}
-		defer d.Close()
-		return txShow(ctx, d, positional[0], *asJSON, *reveal, stdout, stderr)
-	default:
-		if len(positional) > 0 || (*asJSON && *asCSV) {
-			fmt.Fprint(stderr, txUsage)
-			return 2
-		}
-		q, err := tq.query(time.Local)
-		if err != nil {
+	var q store.Query
+	if sub == "list" {
+		var err error
+		if q, err = tq.query(time.Local); err != nil {
 			fmt.Fprintf(stderr, "pixdesk tx list: %v\n", err)
 			return 2
 		}
-		d, err := open()
-		if err != nil {
-			fmt.Fprintf(stderr, "pixdesk tx: cannot open the store: %v\n", err)
-			return 1
-		}
-		defer d.Close()
-		return txList(ctx, d, q, tq.limit, *asJSON, *asCSV, *reveal, *lang, stdout, stderr)
 	}
+	ctx := context.Background()
+	d, err := openTxStore(ctx, *db, getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "pixdesk tx: cannot open the store: %v\n", err)
+		return 1
+	}
+	defer d.Close()
+	if sub == "show" {
+		return txShow(ctx, d, positional[0], *asJSON, *reveal, stdout, stderr)
+	}
+	return txList(ctx, d, q, tq.limit, *asJSON, *asCSV, *reveal, *lang, stdout, stderr)
+}
+
+// openTxStore opens the journal the console would use: dsn when given,
+// else the sandbox journal when no ConnectPSP is configured, else the
+// default one.
+func openTxStore(ctx context.Context, dsn string, getenv func(string) string) (*store.DB, error) {
+	if dsn == "" {
+		embedded := true
+		for _, k := range []string{"CONNECTPSP_BASE_URL", "CONNECTPSP_CLIENT_ID", "CONNECTPSP_CLIENT_SECRET", "CONNECTPSP_APPLICATION_TOKEN", "CONNECTPSP_CRYPTO_TOKEN"} {
+			if getenv(k) != "" {
+				embedded = false
+			}
+		}
+		var err error
+		if dsn, _, err = storeDSN(&config{embedded: embedded}); err != nil {
+			return nil, err
+		}
+	}
+	return store.Open(ctx, dsn)
 }
 
 // parseInterspersed parses flags wherever they stand among the positional

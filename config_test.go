@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/pixdesk/pixdesk/psp"
+	"github.com/pixdesk/pixdesk/store"
 )
 
 func envOf(kv map[string]string) func(string) string {
@@ -106,5 +110,32 @@ func TestRunExitCodes(t *testing.T) {
 	}
 	if code := run([]string{"sandbox", "--listen", "nope"}); code != 2 {
 		t.Errorf("sandbox with a bad address: exit %d, want 2", code)
+	}
+}
+
+// Without ConnectPSP settings the console journals into the sandbox file;
+// tx reads the same file, so a script sees what the cashier just did.
+func TestTxReadsTheConsolesJournal(t *testing.T) {
+	t.Setenv("XDG_DATA_HOME", t.TempDir())
+	ctx := context.Background()
+	dsn, _, err := storeDSN(&config{embedded: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateIntent(ctx, store.NewCharge{Terminal: "C01", ExternalReference: "C01-000001",
+		IdempotencyKey: "k1", Amount: 1250, Payer: psp.Payer{Name: "Ana", Document: "23858488135"}, ExpiresInMinutes: 15}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	var out, errOut strings.Builder
+	if code := runTx([]string{"show", "C01-000001"}, envOf(nil), &out, &errOut); code != 0 {
+		t.Fatalf("tx show: exit %d: %s", code, errOut.String())
+	}
+	if code := runTx([]string{"show", "C01-000001"}, envOf(fullCreds), &out, &errOut); code != 1 {
+		t.Errorf("with ConnectPSP configured tx reads the real journal: exit %d, want 1 (not found)", code)
 	}
 }
