@@ -72,10 +72,14 @@ func (a Amount) MarshalJSON() ([]byte, error) {
 	return []byte(a.Decimal()), nil
 }
 
-// UnmarshalJSON reads a JSON number exactly from its text. Negative values,
-// exponents, more than two decimals and values over MaxAmount are errors.
+// UnmarshalJSON reads a JSON number exactly from its text, in any of the
+// forms JSON allows ("10", "10.010", "1E+1", "1.5e1"), as long as it is a
+// whole number of centavos: trailing zeros past the centavos are fine, a
+// non-zero digit there ("10.001", "1e-3") is ErrAmountPrecision. Negative
+// values and values over MaxAmount are errors too. It never passes through a
+// float: the digits are shifted as text.
 func (a *Amount) UnmarshalJSON(b []byte) error {
-	v, err := parseDecimal(string(b))
+	v, err := parseJSONNumber(string(b))
 	if err != nil {
 		return fmt.Errorf("psp: amount %.40q: %w", b, err)
 	}
@@ -83,13 +87,14 @@ func (a *Amount) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ParseDecimal reads an amount in the plain dot-decimal form of JSON numbers
-// and of BR Code tag 54: "10", "10.5", "10.00". Signs, exponents, grouping,
-// leading zeros, more than two decimals and values over MaxAmount are errors.
+// ParseDecimal reads an amount in the plain dot-decimal form that BR Code
+// tag 54 uses and MarshalJSON writes: "10", "10.5", "10.00". Signs,
+// exponents, grouping, leading zeros, more than two decimals and values over
+// MaxAmount are errors.
 func ParseDecimal(s string) (Amount, error) { return parseDecimal(s) }
 
 // parseDecimal reads a plain decimal with a dot separator: digits, optionally
-// a dot and one or two digits. It is the JSON form and the BR Code form.
+// a dot and one or two digits.
 func parseDecimal(s string) (Amount, error) {
 	if s == "" {
 		return 0, ErrAmountEmpty
@@ -105,6 +110,83 @@ func parseDecimal(s string) (Amount, error) {
 		return 0, ErrAmountSyntax // JSON forbids leading zeros
 	}
 	return fromParts(whole, frac)
+}
+
+// maxAmountDigits is how many digits MaxAmount has in centavos.
+const maxAmountDigits = 12
+
+// parseJSONNumber reads the JSON number grammar (RFC 8259 §6):
+// -? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?, and returns its
+// value in centavos when that is a whole number in [0, MaxAmount].
+func parseJSONNumber(s string) (Amount, error) {
+	if s == "" {
+		return 0, ErrAmountEmpty
+	}
+	if s[0] == '-' {
+		if len(s) > 1 && s[1] >= '0' && s[1] <= '9' {
+			return 0, ErrAmountNegative
+		}
+		return 0, ErrAmountSyntax
+	}
+	mant, exp, hasExp := strings.Cut(strings.ReplaceAll(s, "E", "e"), "e")
+	whole, frac, hasDot := strings.Cut(mant, ".")
+	switch {
+	case !allDigits(whole), len(whole) > 1 && whole[0] == '0', hasDot && !allDigits(frac):
+		return 0, ErrAmountSyntax
+	}
+	shift := 2 - len(frac) // the power of ten that turns the digits into centavos
+	if hasExp {
+		e, ok := exponent(exp, len(s))
+		if !ok {
+			return 0, ErrAmountSyntax
+		}
+		shift += e
+	}
+	digits := strings.TrimLeft(whole+frac, "0")
+	if digits == "" {
+		return 0, nil // zero, whatever its exponent
+	}
+	if shift < 0 {
+		// Only zeros may be cut: the value must be whole centavos.
+		cut := len(digits) + shift
+		if cut <= 0 || strings.TrimRight(digits[cut:], "0") != "" {
+			return 0, ErrAmountPrecision
+		}
+		digits, shift = digits[:cut], 0
+	}
+	if len(digits)+shift > maxAmountDigits {
+		return 0, ErrAmountTooLarge
+	}
+	v, _ := strconv.ParseInt(digits+strings.Repeat("0", shift), 10, 64)
+	if Amount(v) > MaxAmount {
+		return 0, ErrAmountTooLarge
+	}
+	return Amount(v), nil
+}
+
+// exponent reads the exponent of a JSON number: an optional sign and at
+// least one digit. Its magnitude is capped just above n, the length of the
+// whole number: an exponent that large already decides the outcome (a
+// non-zero value is too large, or too fine), and the cap keeps the
+// arithmetic far from overflow.
+func exponent(s string, n int) (int, bool) {
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg, s = s[0] == '-', s[1:]
+	}
+	if !allDigits(s) {
+		return 0, false
+	}
+	limit := n + maxAmountDigits + 2
+	e := 0
+	for i := 0; i < len(s) && e <= limit; i++ {
+		e = e*10 + int(s[i]-'0')
+	}
+	e = min(e, limit+1)
+	if neg {
+		e = -e
+	}
+	return e, true
 }
 
 // fromParts builds an amount from validated digit strings.

@@ -3,6 +3,7 @@ package psp
 import (
 	"encoding/json"
 	"errors"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -115,30 +116,21 @@ func TestAmountJSON(t *testing.T) {
 		}
 	}
 
-	good := map[string]Amount{
-		"10": 1000, "10.0": 1000, "10.00": 1000, "150.5": 15050, "0.01": 1, "0": 0,
-		// The float pitfalls: 0.29*100 is 28.999… and 8.20*100 has given 819.
-		"0.29": 29, "8.20": 820, "8.2": 820, "1.15": 115, "9999999999.99": MaxAmount,
-	}
-	for in, want := range good {
+	for _, tt := range wireAmounts {
 		var a Amount
-		if err := json.Unmarshal([]byte(in), &a); err != nil || a != want {
-			t.Errorf("Unmarshal(%s) = %d, %v; want %d", in, a, err, want)
+		err := json.Unmarshal([]byte(tt.in), &a)
+		if tt.err == nil {
+			if err != nil || a != tt.want {
+				t.Errorf("json.Unmarshal(%s) = %d, %v; want %d", tt.in, a, err, tt.want)
+			}
+			continue
 		}
-	}
-	bad := map[string]error{
-		"-1": ErrAmountNegative, "1e3": ErrAmountSyntax, "1E2": ErrAmountSyntax, "10.001": ErrAmountPrecision,
-		`"10.00"`: ErrAmountSyntax, "10000000000.00": ErrAmountTooLarge, "010.00": ErrAmountSyntax,
-		"10.": ErrAmountSyntax, ".5": ErrAmountSyntax, "true": ErrAmountSyntax, "1.2.3": ErrAmountSyntax,
-	}
-	for in, want := range bad {
-		var a Amount
-		if err := json.Unmarshal([]byte(in), &a); err == nil || a != 0 {
-			t.Errorf("json.Unmarshal(%s) = %d, %v; want an error", in, a, err)
+		if err == nil || a != 0 {
+			t.Errorf("json.Unmarshal(%s) = %d, %v; want an error", tt.in, a, err)
 		}
 		// Some are invalid JSON, stopped by the decoder; Amount rejects them too.
-		if err := a.UnmarshalJSON([]byte(in)); !errors.Is(err, want) {
-			t.Errorf("UnmarshalJSON(%s) = %d, %v; want %v", in, a, err, want)
+		if err := a.UnmarshalJSON([]byte(tt.in)); !errors.Is(err, tt.err) {
+			t.Errorf("UnmarshalJSON(%s) = %d, %v; want %v", tt.in, a, err, tt.err)
 		}
 	}
 	// Inside a struct the error still surfaces, and the field is not guessed.
@@ -146,6 +138,91 @@ func TestAmountJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"amount": 10.001}`), &p); err == nil || p.Amount != 0 {
 		t.Errorf("Unmarshal CreateParams = %d, %v; want an error", p.Amount, err)
 	}
+}
+
+// wireAmounts are amounts as ConnectPSP may write them: any exact JSON
+// number that is a whole number of centavos is accepted.
+var wireAmounts = []struct {
+	in   string
+	want Amount
+	err  error
+}{
+	{in: "10", want: 1000},
+	{in: "10.0", want: 1000},
+	{in: "10.00", want: 1000},
+	{in: "10.000", want: 1000},
+	{in: "10.010", want: 1001},
+	{in: "10.0100000000000000000000", want: 1001},
+	{in: "150.5", want: 15050},
+	{in: "0.5", want: 50},
+	{in: "0.01", want: 1},
+	{in: "0", want: 0},
+	{in: "0.000", want: 0},
+	{in: "0e-999", want: 0},
+	{in: "0E+999999999999999999999", want: 0},
+	{in: "1E+1", want: 1000},
+	{in: "1e1", want: 1000},
+	{in: "1E1", want: 1000},
+	{in: "1.5e1", want: 1500},
+	{in: "1.5E+1", want: 1500},
+	{in: "1e3", want: 100000},
+	{in: "1E2", want: 10000},
+	{in: "1e-2", want: 1},
+	{in: "1000e-3", want: 100},
+	{in: "15050e-2", want: 15050},
+	{in: "1001E-2", want: 1001},
+	{in: "100.00e-2", want: 100},
+	{in: "9.99999999999e9", want: MaxAmount},
+	{in: "999999999999e-2", want: MaxAmount},
+	{in: "9999999999.99", want: MaxAmount},
+	{in: "9999999999.990000", want: MaxAmount},
+	// The float pitfalls: 0.29*100 is 28.999… and 8.20*100 has given 819.
+	{in: "0.29", want: 29},
+	{in: "8.20", want: 820},
+	{in: "8.2", want: 820},
+	{in: "1.15", want: 115},
+	{in: "2.675", err: ErrAmountPrecision},
+
+	{in: "10.001", err: ErrAmountPrecision},
+	{in: "10.0001", err: ErrAmountPrecision},
+	{in: "1e-3", err: ErrAmountPrecision},
+	{in: "1E-3", err: ErrAmountPrecision},
+	{in: "0.001", err: ErrAmountPrecision},
+	{in: "1.001e1", want: 1001},
+	{in: "1.0001e1", err: ErrAmountPrecision},
+	{in: "1e-999999999999999999999", err: ErrAmountPrecision},
+	{in: "-1", err: ErrAmountNegative},
+	{in: "-0", err: ErrAmountNegative},
+	{in: "-0.01", err: ErrAmountNegative},
+	{in: "-1e-3", err: ErrAmountNegative},
+	{in: "10000000000.00", err: ErrAmountTooLarge},
+	{in: "1e10", err: ErrAmountTooLarge},
+	{in: "10000000000e0", err: ErrAmountTooLarge},
+	{in: "9999999999.991e0", err: ErrAmountPrecision},
+	{in: "9223372036854775807", err: ErrAmountTooLarge},  // int64's largest
+	{in: "92233720368547758.08", err: ErrAmountTooLarge}, // over int64 in centavos
+	{in: "1e400", err: ErrAmountTooLarge},
+	{in: "1E+999999999999999999999", err: ErrAmountTooLarge},
+	{in: `"10.00"`, err: ErrAmountSyntax},
+	{in: "010.00", err: ErrAmountSyntax},
+	{in: "00", err: ErrAmountSyntax},
+	{in: "10.", err: ErrAmountSyntax},
+	{in: ".5", err: ErrAmountSyntax},
+	{in: "+1", err: ErrAmountSyntax},
+	{in: "1e", err: ErrAmountSyntax},
+	{in: "1e+", err: ErrAmountSyntax},
+	{in: "1.e5", err: ErrAmountSyntax},
+	{in: "1ee5", err: ErrAmountSyntax},
+	{in: "1e5.0", err: ErrAmountSyntax},
+	{in: "0x10", err: ErrAmountSyntax},
+	{in: "1_000", err: ErrAmountSyntax},
+	{in: "Infinity", err: ErrAmountSyntax},
+	{in: "NaN", err: ErrAmountSyntax},
+	{in: "-", err: ErrAmountSyntax},
+	{in: "true", err: ErrAmountSyntax},
+	{in: "null", err: ErrAmountSyntax},
+	{in: "1.2.3", err: ErrAmountSyntax},
+	{in: "１０", err: ErrAmountSyntax},
 }
 
 func TestParseDecimal(t *testing.T) {
@@ -157,6 +234,12 @@ func TestParseDecimal(t *testing.T) {
 	}
 	if _, err := ParseDecimal(""); !errors.Is(err, ErrAmountEmpty) {
 		t.Errorf("ParseDecimal(\"\") error = %v", err)
+	}
+	// What BR Code tag 54 holds is the plain form only.
+	for _, s := range []string{"1e1", "10.000", "1E+1"} {
+		if a, err := ParseDecimal(s); err == nil {
+			t.Errorf("ParseDecimal(%s) = %d, want an error", s, a)
+		}
 	}
 }
 
@@ -264,20 +347,29 @@ func FuzzParseAmount(f *testing.F) {
 }
 
 func FuzzAmountJSON(f *testing.F) {
-	for _, s := range []string{"10", "10.0", "10.00", "150.5", "0", "0.29", "8.20", "-1", "1e3", "10.001", "1E2", `"10.00"`, "10000000000.00", "null"} {
-		f.Add(s, int64(1000))
+	for _, tt := range wireAmounts {
+		f.Add(tt.in, int64(tt.want))
 	}
-	f.Add("9999999999.99", int64(MaxAmount))
 	f.Add("", int64(-1))
 	f.Fuzz(func(t *testing.T, s string, n int64) {
 		var a Amount
-		if err := a.UnmarshalJSON([]byte(s)); err == nil {
+		err := a.UnmarshalJSON([]byte(s))
+		if err == nil {
 			if a < 0 || a > MaxAmount {
 				t.Fatalf("UnmarshalJSON(%q) = %d, out of range", s, a)
 			}
-			if json.Valid([]byte(s)) == false {
+			if !json.Valid([]byte(s)) {
 				t.Fatalf("UnmarshalJSON accepted invalid JSON %q", s)
 			}
+		}
+		// math/big reads the number exactly: it is the judge of what the
+		// value is. Exponents are kept small, as big.Rat would build them.
+		if want, ok := exactCentavos(s); ok {
+			if err != nil || a != want {
+				t.Fatalf("UnmarshalJSON(%q) = %d, %v; the value is %d centavos", s, a, err, want)
+			}
+		} else if err == nil && jsonNumber(s) && smallExponent(s) {
+			t.Fatalf("UnmarshalJSON(%q) = %d, but it is not whole centavos in range", s, a)
 		}
 		a = Amount(n)
 		b, err := json.Marshal(a)
@@ -292,4 +384,43 @@ func FuzzAmountJSON(f *testing.F) {
 			t.Fatalf("Unmarshal(Marshal(%d)) = %d, %v (json %s)", n, back, err, b)
 		}
 	})
+}
+
+// exactCentavos returns, by math/big, the centavos a non-negative JSON
+// number s holds, when it is a whole number of them within MaxAmount.
+func exactCentavos(s string) (Amount, bool) {
+	if !jsonNumber(s) || !smallExponent(s) || strings.HasPrefix(s, "-") {
+		return 0, false
+	}
+	r, ok := new(big.Rat).SetString(s)
+	if !ok {
+		return 0, false
+	}
+	r.Mul(r, big.NewRat(100, 1))
+	if !r.IsInt() || r.Num().Sign() < 0 || r.Num().Cmp(big.NewInt(int64(MaxAmount))) > 0 {
+		return 0, false
+	}
+	return Amount(r.Num().Int64()), true
+}
+
+// jsonNumber reports whether s is exactly one JSON number.
+func jsonNumber(s string) bool {
+	d := json.NewDecoder(strings.NewReader(s))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil || d.More() {
+		return false
+	}
+	n, ok := v.(json.Number)
+	return ok && string(n) == s
+}
+
+// smallExponent reports whether s has no exponent or one of at most three
+// digits, which big.Rat evaluates quickly.
+func smallExponent(s string) bool {
+	i := strings.IndexAny(s, "eE")
+	if i < 0 {
+		return true
+	}
+	return len(strings.TrimLeft(s[i+1:], "+-")) <= 3
 }

@@ -143,7 +143,7 @@ func NewClient(baseURL string, creds Credentials, opts ...Option) (*Client, erro
 			maxWait: defaultMaxWait, overall: defaultOverall, rand: randInt64N,
 		},
 		attemptTimeout: defaultAttemptTimeout,
-		sleep:          sleepContext,
+		sleep:          Sleep,
 		now:            time.Now,
 	}
 	for _, o := range opts {
@@ -170,6 +170,10 @@ func (c *Client) String() string { return "psp.Client(" + c.base + ")" }
 
 // GoString implements fmt.GoStringer like String.
 func (c *Client) GoString() string { return c.String() }
+
+// CloseIdleConnections closes the client's kept-alive connections, which
+// would otherwise outlive its owner's shutdown.
+func (c *Client) CloseIdleConnections() { c.hc.CloseIdleConnections() }
 
 // BaseURL returns the API address the client talks to.
 func (c *Client) BaseURL() string { return c.base }
@@ -327,7 +331,7 @@ func isTokenExpired(err error) bool {
 func (c *Client) attempt(ctx context.Context, rq *call, attempt int, out any) (*http.Response, error) {
 	tok, err := c.token(ctx, false)
 	if err != nil {
-		return nil, err
+		return nil, &tokenError{err: err}
 	}
 	actx, cancel := context.WithTimeout(ctx, c.attemptTimeout)
 	defer cancel()
@@ -386,7 +390,8 @@ func (c *Client) exchange(req *http.Request) (*http.Response, []byte, error) {
 
 // checkResponse reads at most 1 MiB of resp's body and closes it. A 2xx
 // answer returns its body; anything else returns an *Error decoded from
-// problem+json, or holding the start of the body when it is not JSON.
+// problem+json, or holding the start of the body when it is not JSON,
+// with any CPF it echoes masked.
 func checkResponse(resp *http.Response) ([]byte, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
@@ -408,6 +413,7 @@ func checkResponse(resp *http.Response) ([]byte, error) {
 		*e = Error{Body: snippet(body)}
 	}
 	e.Status = resp.StatusCode
+	e.maskProblem()
 	return nil, e
 }
 

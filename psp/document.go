@@ -191,17 +191,18 @@ func punctuate(n string, marks []mark) string {
 }
 
 // MaskDocument returns a document fit to show where its full value is not
-// needed. A valid CPF keeps its middle six digits ("***.456.789-**"); a valid
-// CNPJ identifies a company, not a person, and is shown formatted in full.
-// Anything else is masked but for its last 2 characters (all of it when it
-// has 2 characters or fewer).
+// needed. A valid CPF or CNPJ keeps only its two middle groups of three
+// ("***.456.789-**", "**.345.678/****-**"): a CNPJ may be a sole trader's,
+// as personal as a CPF, and one rule is easier to trust than two. Anything
+// else is masked but for its last 2 characters (all of it when it has 2
+// characters or fewer).
 func MaskDocument(s string) string {
 	kind, n, err := ParseDocument(s)
 	switch {
 	case err == nil && kind == DocCPF:
 		return "***." + n[3:6] + "." + n[6:9] + "-**"
 	case err == nil && kind == DocCNPJ:
-		return punctuate(n, cnpjMarks)
+		return "**." + n[2:5] + "." + n[5:8] + "/****-**"
 	}
 	r := []rune(NormalizeDocument(s))
 	keep := 2

@@ -144,8 +144,9 @@ func TestMaskDocument(t *testing.T) {
 		{"123.456.789-09", "***.456.789-**"},
 		{"12345678909", "***.456.789-**"},
 		{"23858488135", "***.584.881-**"},
-		{"11222333000181", "11.222.333/0001-81"},
-		{"12.abc.345/01de-35", "12.ABC.345/01DE-35"},
+		{"11222333000181", "**.222.333/****-**"},
+		{"11.222.333/0001-81", "**.222.333/****-**"},
+		{"12.abc.345/01de-35", "**.ABC.345/****-**"},
 		{"123.456.789-00", "*********00"}, // invalid CPF: only the last 2
 		{"12345", "***45"},
 		{"12", "**"},
@@ -191,6 +192,9 @@ func FuzzParseDocument(f *testing.F) {
 		}
 		if kind == DocCPF && (masked[:3] != "***" || masked[len(masked)-2:] != "**") {
 			t.Fatalf("CPF %q masked as %q", norm, masked)
+		}
+		if kind == DocCNPJ && (masked[:2] != "**" || masked[len(masked)-8:] != "/****-**") {
+			t.Fatalf("CNPJ %q masked as %q", norm, masked)
 		}
 	})
 }

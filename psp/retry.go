@@ -145,8 +145,11 @@ func retryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
 	return max(t.Sub(now), 0), true
 }
 
-// sleepContext waits for d or until ctx ends, whichever is first.
-func sleepContext(ctx context.Context, d time.Duration) error {
+// Sleep waits for d or until ctx ends, whichever is first: nil when d ran
+// out, ctx.Err() when ctx ended. It is pixdesk's one wait that a
+// cancellation cuts short (time.Sleep ignores it): the client's retries,
+// the engine's loops and the sandbox all wait through it.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

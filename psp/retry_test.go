@@ -157,14 +157,14 @@ func TestIsTemporary(t *testing.T) {
 	}
 }
 
-func TestSleepContextEndsOnCancel(t *testing.T) {
+func TestSleepEndsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := sleepContext(ctx, time.Hour); !errors.Is(err, context.Canceled) {
-		t.Errorf("sleepContext(canceled, 1h) = %v", err)
+	if err := Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Errorf("Sleep(canceled, 1h) = %v", err)
 	}
-	if err := sleepContext(context.Background(), time.Microsecond); err != nil {
-		t.Errorf("sleepContext(1µs) = %v", err)
+	if err := Sleep(context.Background(), time.Microsecond); err != nil {
+		t.Errorf("Sleep(1µs) = %v", err)
 	}
 }
 
@@ -360,7 +360,7 @@ func TestOverallDeadlineStopsRetries(t *testing.T) {
 
 func TestCancelDuringBackoffReturnsAtOnce(t *testing.T) {
 	// The real sleep, with an hour's wait: only cancellation can end it.
-	c, f := setup(t, WithSleep(sleepContext), WithRetry(3, time.Hour, time.Hour, 24*time.Hour))
+	c, f := setup(t, WithSleep(Sleep), WithRetry(3, time.Hour, time.Hour, 24*time.Hour))
 	f.handle("POST /cash-in", func(w http.ResponseWriter, r *http.Request, _ int) {
 		problem(w, 500, CodeInternal, "down")
 	})

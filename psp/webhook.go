@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"net/http"
 	"time"
+
+	"github.com/pixdesk/pixdesk/internal/safetext"
 )
 
 // MaxWebhookBody is the largest webhook body the receiver reads.
@@ -52,8 +54,9 @@ const (
 	VerdictMalformed Verdict = "malformed" // signature valid, JSON not decodable
 )
 
-// Delivery is one webhook request as received: recorded whatever its verdict,
-// so support staff can see forged and malformed attempts too.
+// Delivery is one webhook request as received, handed to the sink whatever
+// its verdict. EventID and Signature are the headers as sent, unbounded
+// but by the server's header limit: clip them before logging.
 type Delivery struct {
 	EventID    string
 	Signature  string
@@ -65,9 +68,11 @@ type Delivery struct {
 	Event *Event
 }
 
-// WebhookSink records deliveries. RecordDelivery must return only after the
-// delivery (and, for a genuine event, its effect) is durably stored: the
-// receiver answers 200 only then.
+// WebhookSink records deliveries. For a signed delivery, RecordDelivery
+// must return only after the delivery (and, for a genuine event, its
+// effect) is durably stored: the receiver answers 200 only then. A forged
+// one (VerdictForged) is answered 401 whatever the sink does; it must
+// change nothing, and it should cost the sink little and wait for nothing.
 type WebhookSink interface {
 	RecordDelivery(ctx context.Context, d *Delivery) error
 }
@@ -125,7 +130,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err := h.Sink.RecordDelivery(r.Context(), d); err != nil {
-		h.logger().Error("webhook: recording failed", "eventId", d.EventID, "verdict", d.Verdict, "err", err)
+		h.logger().Error("webhook: recording failed", "eventId", safetext.Clip(d.EventID, 64), "verdict", d.Verdict, "err", err)
 		if d.Verdict == VerdictGenuine {
 			// ConnectPSP retries anything but 200: the event is not lost.
 			http.Error(w, "could not record the event", http.StatusInternalServerError)

@@ -34,16 +34,16 @@ func (db *DB) CreateIntent(ctx context.Context, n NewCharge) (*Charge, error) {
 	err := db.write(ctx, func(t *txn) error {
 		var id int64
 		err := t.queryRow(`INSERT INTO charges (terminal, external_reference, idempotency_key, amount,
-			payer_name, payer_document, name_fold, expires_in_minutes, webhook_url, created_at, updated_at, stage)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			payer_name, payer_document, name_fold, expires_in_minutes, webhook_url, created_at, updated_at, stage, operator)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			n.Terminal, n.ExternalReference, n.IdempotencyKey, int64(n.Amount),
 			n.Payer.Name, normDoc(n.Payer.Document), Fold(n.Payer.Name), n.ExpiresInMinutes, n.WebhookURL,
-			micro(t.now), micro(t.now), string(StagePending)).Scan(&id)
+			micro(t.now), micro(t.now), string(StagePending), nullable(n.Operator)).Scan(&id)
 		if err != nil {
 			return err
 		}
-		detail := fmt.Sprintf("order %s, %s, idempotency key %s", n.ExternalReference, n.Amount, n.IdempotencyKey)
-		t.entry(id, EntryCreated, "", string(OutcomeApplied), detail, nil, 0)
+		t.entry(id, EntryCreated, "", string(OutcomeApplied),
+			Facts{Reference: n.ExternalReference, Amount: n.Amount, IdempotencyKey: n.IdempotencyKey}, nil, 0)
 		if c, err = t.loadCharge("id = ?", id); err != nil {
 			return err
 		}
@@ -55,16 +55,31 @@ func (db *DB) CreateIntent(ctx context.Context, n NewCharge) (*Charge, error) {
 	return c, nil
 }
 
+// FindByReference returns the charge whose order reference is exactly ref,
+// or ErrNotFound: one probe of the unique index on the reference. Unlike
+// Find and Search it reads ref as nothing but a reference, so another
+// charge's id, internal code or transactionId never stands in for it.
+func (db *DB) FindByReference(ctx context.Context, ref string) (*Charge, error) {
+	if ref == "" {
+		return nil, ErrNotFound
+	}
+	return db.queryCharge(ctx, referenceWhere, ref)
+}
+
+// referenceWhere selects a charge by its order reference.
+const referenceWhere = "external_reference = ?"
+
 // NoteCreateRetry records that the create request of charge id is being
-// sent again (with the same idempotency key), and why.
-func (db *DB) NoteCreateRetry(ctx context.Context, id int64, reason string) error {
+// sent again (with the same idempotency key), and by whom: retry is the
+// background resumer's count of its sends (1, 2, …), 0 when the cashier
+// asked.
+func (db *DB) NoteCreateRetry(ctx context.Context, id int64, retry int) error {
 	return db.write(ctx, func(t *txn) error {
 		c, err := t.loadCharge("id = ?", id)
 		if err != nil {
 			return err
 		}
-		detail := fmt.Sprintf("idempotency key %s: %s", c.IdempotencyKey, reason)
-		t.entry(id, EntryCreateRetried, "", "", detail, nil, 0)
+		t.entry(id, EntryCreateRetried, "", "", Facts{IdempotencyKey: c.IdempotencyKey, Retry: max(retry, 0)}, nil, 0)
 		return t.save(c)
 	})
 }
@@ -98,7 +113,7 @@ func (db *DB) RecordCreated(ctx context.Context, id int64, ci *psp.CashIn) (*Cha
 		if obs.Status == "" {
 			obs.Status = psp.StatusAwaitingPayment
 		}
-		if _, err := t.observe(c, &obs, EntryCreateAnswer, nil, 0, ""); err != nil {
+		if _, err := t.observe(c, &obs, EntryCreateAnswer); err != nil {
 			return err
 		}
 		return t.save(c)
@@ -124,8 +139,11 @@ func expiry(c *Charge) time.Time {
 }
 
 // RecordRejected stores that ConnectPSP refused to create charge id (a 4xx):
-// Stage rejected. A charge already created is ErrConflict.
-func (db *DB) RecordRejected(ctx context.Context, id int64, reason string) (*Charge, error) {
+// Stage rejected, with ConnectPSP's problem code ("" when it sent none) and
+// reason, its words (or the error's text). Both are kept on the charge
+// (RejectCode, RejectReason) and on the timeline. A charge already created
+// is ErrConflict.
+func (db *DB) RecordRejected(ctx context.Context, id int64, code, reason string) (*Charge, error) {
 	var c *Charge
 	err := db.write(ctx, func(t *txn) error {
 		var err error
@@ -138,8 +156,12 @@ func (db *DB) RecordRejected(ctx context.Context, id int64, reason string) (*Cha
 		case StageCreated:
 			return fmt.Errorf("%w: charge %d was already created", ErrConflict, id)
 		}
-		c.Stage, c.RejectReason = StageRejected, reason
-		t.entry(id, EntryCreateRejected, "", string(OutcomeApplied), reason, nil, 0)
+		c.Stage, c.RejectReason, c.RejectCode = StageRejected, reason, clip(code)
+		f := Facts{Code: c.RejectCode, Reason: clip(reason)}
+		if code == psp.CodeDuplicateReference {
+			f.Reference = c.ExternalReference
+		}
+		t.entry(id, EntryCreateRejected, "", string(OutcomeApplied), f, nil, 0)
 		return t.save(c)
 	})
 	if err != nil {
@@ -184,7 +206,7 @@ func (db *DB) importOnce(ctx context.Context, ci *psp.CashIn, terminal string, r
 		} else if err != nil {
 			return err
 		}
-		if _, err := t.observe(c, ci, EntryImported, nil, 0, ""); err != nil {
+		if _, err := t.observe(c, ci, EntryImported); err != nil {
 			return err
 		}
 		return t.save(c)
@@ -225,58 +247,15 @@ func (db *DB) RequestRefund(ctx context.Context, id int64, reason psp.RefundReas
 		if !again {
 			c.RefundKey, c.RefundReason, c.RefundDescription = uuid.NewString(), reason, description
 		}
-		detail := fmt.Sprintf("idempotency key %s, reason %s", c.RefundKey, c.RefundReason)
-		if again {
-			detail = fmt.Sprintf("idempotency key %s again, reason %s", c.RefundKey, c.RefundReason)
-		}
-		if c.RefundDescription != "" {
-			detail += ": " + c.RefundDescription
-		}
+		f := Facts{IdempotencyKey: c.RefundKey, RefundReason: c.RefundReason, Description: c.RefundDescription, Again: again}
 		if again && (reason != c.RefundReason || description != c.RefundDescription) {
-			detail += fmt.Sprintf(" (asked %s", reason)
-			if description != "" {
-				detail += ": " + description
-			}
-			detail += "; the key's first request is sent again)"
+			f.AskedReason, f.AskedDescription = reason, description
 		}
-		t.entry(id, EntryRefundRequest, c.Status, "", detail, nil, 0)
+		t.entry(id, EntryRefundRequest, c.Status, "", f, nil, 0)
 		return t.save(c)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return c, nil
-}
-
-// NextReference returns a new order reference for terminal, such as
-// "C01-000123": a per-terminal counter behind the terminal's id, skipping
-// any reference already in the journal. References are unique across
-// terminals as long as terminal ids are.
-func (db *DB) NextReference(ctx context.Context, terminal string) (string, error) {
-	prefix := terminal
-	if prefix == "" {
-		prefix = "PIX"
-	}
-	var ref string
-	err := db.write(ctx, func(t *txn) error {
-		for {
-			var n int64
-			err := t.queryRow(`INSERT INTO counters (name, value) VALUES (?, 1)
-				ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`,
-				"ref:"+terminal).Scan(&n)
-			if err != nil {
-				return err
-			}
-			ref = fmt.Sprintf("%s-%06d", prefix, n)
-			var one int
-			err = t.queryRow("SELECT 1 FROM charges WHERE external_reference = ?", ref).Scan(&one)
-			if errors.Is(err, ErrNotFound) || errors.Is(mapErr(err), ErrNotFound) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-		}
-	})
-	return ref, err
 }

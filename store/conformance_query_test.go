@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -78,15 +79,10 @@ func searchFixture(t *testing.T, db *DB) (cs []*Charge, is []ids) {
 }
 
 func testSearch(t *testing.T, o *opener) {
-	ctx := context.Background()
 	db := o.open(t)
 	cs, is := searchFixture(t, db)
 	a, b, c, d := cs[0].ID, cs[1].ID, cs[2].ID, cs[3].ID
-	tests := []struct {
-		name string
-		q    Query
-		want []int64
-	}{
+	tests := []searchCase{
 		{"all", Query{}, []int64{d, c, b, a}},
 		{"cpf", Query{Text: "123.456.789-09"}, []int64{a}},
 		{"cnpj", Query{Text: "11.222.333/0001-81"}, []int64{b}},
@@ -112,7 +108,22 @@ func testSearch(t *testing.T, o *opener) {
 		{"status and dates", Query{Statuses: []psp.Status{psp.StatusPaid, psp.StatusExpired}, From: cs[1].CreatedAt}, []int64{c}},
 		{"limit", Query{Limit: 2}, []int64{d, c}},
 	}
-	for _, tt := range tests {
+	checkSearches(t, db, tests)
+}
+
+// searchCase is a query and the ids it finds, newest first.
+type searchCase struct {
+	name string
+	q    Query
+	want []int64
+}
+
+// checkSearches runs each case through Search and, when it has no limit,
+// Count.
+func checkSearches(t *testing.T, db *DB, cases []searchCase) {
+	t.Helper()
+	ctx := context.Background()
+	for _, tt := range cases {
 		got, err := db.Search(ctx, tt.q)
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
@@ -122,34 +133,36 @@ func testSearch(t *testing.T, o *opener) {
 			gotIDs = append(gotIDs, g.ID)
 		}
 		if !slices.Equal(gotIDs, tt.want) {
-			t.Errorf("%s: Search = %v, want %v", tt.name, gotIDs, tt.want)
+			t.Errorf("%s: Search(%q) = %v, want %v", tt.name, tt.q.Text, gotIDs, tt.want)
 		}
 		if tt.q.Limit != 0 {
 			continue
 		}
 		if n, err := db.Count(ctx, tt.q); err != nil || n != len(tt.want) {
-			t.Errorf("%s: Count = %d, %v; want %d", tt.name, n, err, len(tt.want))
+			t.Errorf("%s: Count(%q) = %d, %v; want %d", tt.name, tt.q.Text, n, err, len(tt.want))
 		}
 	}
 }
 
-func testPaging(t *testing.T, o *opener) {
-	ctx := context.Background()
-	dsn := o.fresh(t)
-	// A clock that stands still for a while makes ties on CreatedAt, which
-	// the ID breaks.
+// stillDB opens a fresh journal whose clock stands still until advance
+// moves it: charges created meanwhile tie on CreatedAt, which the ID breaks.
+func stillDB(t *testing.T, o *opener) (db *DB, advance func(time.Duration)) {
 	var mu sync.Mutex
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
-	db, err := Open(ctx, dsn, WithClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now }))
+	db, err := Open(context.Background(), o.fresh(t), WithClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now }))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
+	return db, func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+}
+
+func testPaging(t *testing.T, o *opener) {
+	ctx := context.Background()
+	db, advance := stillDB(t, o)
 	for i := range 25 {
 		if i == 12 {
-			mu.Lock()
-			now = now.Add(time.Minute)
-			mu.Unlock()
+			advance(time.Minute)
 		}
 		if _, err := db.CreateIntent(ctx, NewCharge{Terminal: "C01", ExternalReference: fmt.Sprintf("page-%d", i), Amount: 100, Payer: psp.Payer{Name: "Ana"}}); err != nil {
 			t.Fatal(err)
@@ -210,6 +223,22 @@ func testFind(t *testing.T, o *opener) {
 			t.Errorf("Find(%q): %v, want ErrNotFound", ident, err)
 		}
 	}
+	// Peek is Get but for the QR image.
+	c, _ := newCharge(t, db)
+	full, err := db.Get(ctx, c.ID)
+	if err != nil || full.QRImageBase64 == "" {
+		t.Fatalf("Get: QR %q, %v", full.QRImageBase64, err)
+	}
+	peek, err := db.Peek(ctx, c.ID)
+	if err != nil || peek.QRImageBase64 != "" {
+		t.Fatalf("Peek: QR %q, %v", peek.QRImageBase64, err)
+	}
+	if peek.QRImageBase64 = full.QRImageBase64; !reflect.DeepEqual(peek, full) {
+		t.Errorf("Peek = %+v\nGet  = %+v", peek, full)
+	}
+	if _, err := db.Peek(ctx, 999999999); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Peek of no charge: %v, want ErrNotFound", err)
+	}
 }
 
 func testRefund(t *testing.T, o *opener) {
@@ -238,15 +267,19 @@ func testRefund(t *testing.T, o *opener) {
 	if err != nil || r2.RefundKey != r1.RefundKey || r2.RefundReason != psp.RefundCustomerRequest || r2.RefundDescription != "client asked" {
 		t.Fatalf("second request: key %q, reason %s, note %q, %v; want the first's", r2.RefundKey, r2.RefundReason, r2.RefundDescription, err)
 	}
-	var details []string
+	var facts []Facts
 	for _, e := range timeline(t, db, c.ID) {
 		if e.Kind == EntryRefundRequest {
-			details = append(details, e.Detail)
+			facts = append(facts, e.Facts)
 		}
 	}
-	if len(details) != 2 || !strings.Contains(details[0], r1.RefundKey) || !strings.Contains(details[0], "client asked") ||
-		!strings.Contains(details[1], r1.RefundKey+" again") || !strings.Contains(details[1], "asked MERCHANT_ERROR: other note") {
-		t.Fatalf("refund entries = %q", details)
+	want := []Facts{
+		{IdempotencyKey: r1.RefundKey, RefundReason: psp.RefundCustomerRequest, Description: "client asked"},
+		{IdempotencyKey: r1.RefundKey, RefundReason: psp.RefundCustomerRequest, Description: "client asked", Again: true,
+			AskedReason: psp.RefundMerchantError, AskedDescription: "other note"},
+	}
+	if !slices.Equal(facts, want) {
+		t.Fatalf("refund entries = %+v, want %+v", facts, want)
 	}
 	got, out, err := db.Apply(ctx, answer(c, id, psp.StatusRefunded), EntryRefundAnswer, []byte(`{}`))
 	if err != nil || out != OutcomeApplied || got.Status != psp.StatusRefunded || got.EndToEndID != id.dev || got.OriginalEndToEndID != id.e2e {
@@ -336,7 +369,7 @@ func testOpenLists(t *testing.T, o *opener) {
 	if got, err := db.LatestOpen(ctx, "C01"); err != nil || got.ID != b.ID {
 		t.Fatalf("LatestOpen = %v, %v; want the pending one", got, err)
 	}
-	if _, err := db.RecordRejected(ctx, b.ID, "400"); err != nil {
+	if _, err := db.RecordRejected(ctx, b.ID, "", "400"); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := db.LatestOpen(ctx, "C01"); err != nil || got.ID != a.ID {

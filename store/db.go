@@ -23,10 +23,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/pixdesk/pixdesk/psp"
 )
@@ -41,12 +38,42 @@ const (
 type Option func(*options)
 
 type options struct {
-	now    func() time.Time
-	logger *slog.Logger
+	now      func() time.Time
+	logger   *slog.Logger
+	maxConns int
+	// pgTracer sees every statement sent to PostgreSQL (tests count the
+	// round trips with it).
+	pgTracer pgx.QueryTracer
+	pin      PINParams
 }
+
+// DefaultMaxConns is how many connections a journal on PostgreSQL opens at
+// most, besides the change feed's one LISTEN connection: enough for serve's
+// receiver to commit concurrent deliveries together.
+const DefaultMaxConns = 16
+
+// WithMaxConns caps the connections a journal on PostgreSQL opens (the
+// change feed's LISTEN connection aside) at n; n < 1 means
+// DefaultMaxConns. A counter needs few, and a chain of hundreds of counters
+// on one server must not each hold serve's share. SQLite ignores it.
+func WithMaxConns(n int) Option {
+	return func(o *options) {
+		if n < 1 {
+			n = DefaultMaxConns
+		}
+		o.maxConns = n
+	}
+}
+
+// withPGTracer sets the tracer of every pooled PostgreSQL connection.
+func withPGTracer(tr pgx.QueryTracer) Option { return func(o *options) { o.pgTracer = tr } }
 
 // WithClock sets the clock the journal stamps records with.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithPINParams sets the argon2id costs new PINs are hashed with
+// (DefaultPINParams unless set; tests use cheaper ones).
+func WithPINParams(p PINParams) Option { return func(o *options) { o.pin = p } }
 
 // WithLogger sets where the journal logs (change-feed reconnects and the
 // like). It never logs payer documents.
@@ -60,6 +87,7 @@ type DB struct {
 	describe string
 	now      func() time.Time
 	log      *slog.Logger
+	pin      PINParams // costs of new PIN hashes
 
 	// writeMu serialises this process's SQLite writers so they queue in Go
 	// rather than in SQLite's busy handler; busy_timeout still covers other
@@ -70,15 +98,34 @@ type DB struct {
 	stmts  sync.Map // query text → *sql.Stmt
 	nstmts atomic.Int64
 
+	closeOnce sync.Once
+	closeErr  error
+
+	// watch finds other processes' commits on SQLite (feed_sqlite.go).
+	watch sqliteWatch
+
 	listenOnce sync.Once
 	listenStop context.CancelFunc
 	listenDone chan struct{}
 	// beforeListen, if set (by tests, before Subscribe), runs before each
 	// listener connection attempt.
 	beforeListen func()
+	// feedAdvance, if set (by tests), replaces feedAdvanceEvery; feedMoved,
+	// if set, is told each position the listener moves to (feed_pg.go).
+	feedAdvance time.Duration
+	feedMoved   func(snap string)
+
+	// When LeaseDue last walked the open charges for ones to enrol, and
+	// whether that walk filled its slice (lease.go).
+	enrolMu   sync.Mutex
+	lastEnrol time.Time
+	enrolMore bool
 
 	// group commits webhook deliveries together (group.go).
 	group *committer
+	// refused gathers refused deliveries for the journal (refused.go).
+	refused *refuser
+	probe   prober
 	// Test hooks, set before the first RecordDelivery: onBatch sees the size
 	// of each batch taken; deliveryFault runs after a delivery's row is
 	// inserted, and an error from it fails that delivery.
@@ -92,12 +139,20 @@ type DB struct {
 // DefaultPath returns where the journal lives when no DSN is given:
 // $XDG_DATA_HOME/pixdesk/pixdesk.db, or ~/.local/share/pixdesk/pixdesk.db.
 // It creates the directory with mode 0700.
-func DefaultPath() (string, error) {
-	base := os.Getenv("XDG_DATA_HOME")
+func DefaultPath() (string, error) { return DataPath(os.Getenv) }
+
+// DataPath is DefaultPath with the environment read through getenv (a
+// command's, which need not be the process's).
+func DataPath(getenv func(string) string) (string, error) {
+	base := getenv("XDG_DATA_HOME")
 	if base == "" || !filepath.IsAbs(base) {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("store: no data directory: %w", err)
+		home := getenv("HOME")
+		if home == "" || !filepath.IsAbs(home) {
+			h, err := os.UserHomeDir()
+			if err != nil {
+				return "", fmt.Errorf("store: no data directory: %w", err)
+			}
+			home = h
 		}
 		base = filepath.Join(home, ".local", "share")
 	}
@@ -114,14 +169,15 @@ func DefaultPath() (string, error) {
 // with mode 0600 if absent. A database written by a newer pixdesk is
 // refused with ErrTooNew.
 func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
-	o := options{now: time.Now, logger: slog.New(slog.DiscardHandler)}
+	o := options{now: time.Now, logger: slog.New(slog.DiscardHandler), maxConns: DefaultMaxConns, pin: DefaultPINParams}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	db := &DB{now: o.now, log: o.logger, feed: newFeed(), group: newCommitter()}
+	db := &DB{now: o.now, log: o.logger, pin: o.pin, feed: newFeed(), group: newCommitter(), refused: newRefuser()}
+	db.feed.idle = func() { db.stopWatch(true, false) }
 	var err error
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		err = db.openPostgres(dsn)
+	if postgresDSN(dsn) {
+		err = db.openPostgres(dsn, o.maxConns, o.pgTracer)
 	} else {
 		err = db.openSQLite(dsn)
 	}
@@ -172,23 +228,27 @@ func (db *DB) openSQLite(path string) error {
 	return nil
 }
 
+// postgresDSN reports whether dsn names a PostgreSQL server rather than a
+// SQLite file.
+func postgresDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
 // escapeURIPath escapes the characters a SQLite URI filename gives meaning to.
 func escapeURIPath(p string) string {
 	return strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(filepath.ToSlash(p))
 }
 
-func (db *DB) openPostgres(dsn string) error {
+func (db *DB) openPostgres(dsn string, conns int, tracer pgx.QueryTracer) error {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		// pgx errors can quote the DSN, password included.
 		return errors.New("store: invalid postgres dsn")
 	}
-	sdb, err := sql.Open("pgx", dsn)
-	if err != nil {
-		return errors.New("store: invalid postgres dsn")
-	}
-	sdb.SetMaxOpenConns(16)
-	sdb.SetMaxIdleConns(16)
+	cfg.Tracer = tracer
+	sdb := stdlib.OpenDB(*cfg)
+	sdb.SetMaxOpenConns(conns)
+	sdb.SetMaxIdleConns(conns)
 	db.sql, db.postgres, db.dsn = sdb, true, dsn
 	host := cfg.Host
 	if !strings.HasPrefix(host, "/") {
@@ -200,15 +260,23 @@ func (db *DB) openPostgres(dsn string) error {
 	return nil
 }
 
-// Close records the webhook deliveries already queued, refuses new ones,
-// stops the change feed and closes the database.
+// Close records the webhook deliveries already queued and the refusals
+// gathered, refuses new ones, stops the change feed and closes the
+// database. Closing again does nothing.
 func (db *DB) Close() error {
+	db.closeOnce.Do(func() { db.closeErr = db.close() })
+	return db.closeErr
+}
+
+func (db *DB) close() error {
 	db.stopCommitter()
+	db.stopRefuser()
 	db.listenOnce.Do(func() {}) // waits for a listener being started; none starts after
 	if db.listenStop != nil {
 		db.listenStop()
 		<-db.listenDone
 	}
+	db.stopWatch(false, true)
 	db.feed.close()
 	db.stmts.Range(func(_, s any) bool {
 		s.(*sql.Stmt).Close()
@@ -265,195 +333,4 @@ func (db *DB) forUpdate() string {
 		return " FOR UPDATE"
 	}
 	return ""
-}
-
-// txn is one write transaction.
-type txn struct {
-	db      *DB
-	tx      *sql.Tx
-	ctx     context.Context
-	now     time.Time
-	changes []Change
-	loaded  map[int64]Charge // as read by loadCharge (or last saved), for save
-	matched map[string]int64 // "column=value" → id of the charge match found
-	entries []any            // timeline lines queued by entry, entryCols values each
-
-	// Version numbers taken from the sequence row and not yet used
-	// (nextSeq); seqWant is how many the next take should reserve.
-	seqNext, seqLast int64
-	seqWant          int
-}
-
-func (t *txn) exec(q string, args ...any) (sql.Result, error) {
-	if s := t.db.prepared(t.ctx, q); s != nil {
-		return t.tx.StmtContext(t.ctx, s).ExecContext(t.ctx, args...)
-	}
-	return t.tx.ExecContext(t.ctx, t.db.rebind(q), args...)
-}
-
-func (t *txn) queryRow(q string, args ...any) *sql.Row {
-	if s := t.db.prepared(t.ctx, q); s != nil {
-		return t.tx.StmtContext(t.ctx, s).QueryRowContext(t.ctx, args...)
-	}
-	return t.tx.QueryRowContext(t.ctx, t.db.rebind(q), args...)
-}
-
-// maxPrepared bounds the statement cache; the package's queries, search
-// combinations included, number far fewer.
-const maxPrepared = 256
-
-// prepared returns the cached prepared statement for q, preparing it on
-// first use, or nil if the cache is full or preparing fails (the caller
-// then runs q unprepared, which reports any error). Re-parsing every
-// statement was a third of the cost of a write on SQLite.
-//
-// On PostgreSQL it returns nil: pgx already keeps a statement cache on each
-// connection, and preparing here takes a second pooled connection while a
-// transaction holds one, so that as many transactions as the pool has
-// connections, each meeting a new statement, waited for each other until
-// their contexts ended (found by TestWebhookLoad).
-func (db *DB) prepared(ctx context.Context, q string) *sql.Stmt {
-	if db.postgres {
-		return nil
-	}
-	if s, ok := db.stmts.Load(q); ok {
-		return s.(*sql.Stmt)
-	}
-	if db.nstmts.Load() >= maxPrepared {
-		return nil
-	}
-	s, err := db.sql.PrepareContext(ctx, db.rebind(q))
-	if err != nil {
-		return nil
-	}
-	if prev, loaded := db.stmts.LoadOrStore(q, s); loaded {
-		s.Close()
-		return prev.(*sql.Stmt)
-	}
-	db.nstmts.Add(1)
-	return s
-}
-
-// write runs fn in one write transaction (BEGIN IMMEDIATE on SQLite) and,
-// once committed, tells in-process subscribers what changed. PostgreSQL
-// deadlocks and serialization failures are retried.
-func (db *DB) write(ctx context.Context, fn func(t *txn) error) error {
-	if !db.postgres {
-		db.writeMu.Lock()
-		defer db.writeMu.Unlock()
-	}
-	for attempt := 0; ; attempt++ {
-		t, err := db.tryWrite(ctx, fn)
-		if err != nil && attempt < 3 && retryable(err) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if !db.postgres {
-			db.feed.publish(t.changes)
-		}
-		return nil
-	}
-}
-
-func (db *DB) tryWrite(ctx context.Context, fn func(t *txn) error) (*txn, error) {
-	tx, err := db.sql.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	t := &txn{db: db, tx: tx, ctx: ctx, now: db.now().UTC()}
-	err = fn(t)
-	if err == nil {
-		err = t.flushEntries() // what fn queued last
-	}
-	if err != nil {
-		tx.Rollback()
-		return nil, mapErr(err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, mapErr(err)
-	}
-	return t, nil
-}
-
-// retryable reports a PostgreSQL deadlock or serialization failure.
-func retryable(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
-}
-
-// mapErr turns driver errors into the package's sentinels; it is the only
-// place that knows driver error codes.
-func mapErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) || errors.Is(err, ErrTooNew) {
-		return err
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNotFound
-	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() {
-		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return fmt.Errorf("%w: %s", ErrConflict, uniqueWhat(se.Error()))
-		}
-		return fmt.Errorf("store: sqlite: %w", err)
-	}
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		if pe.Code == "23505" {
-			return fmt.Errorf("%w: %s", ErrConflict, uniqueWhat(pe.ConstraintName))
-		}
-		return fmt.Errorf("store: postgres: %w", err)
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return fmt.Errorf("store: %w", err)
-}
-
-// uniqueWhat names the value that is already taken, from a driver message
-// or constraint name (never the value itself).
-func uniqueWhat(msg string) string {
-	switch {
-	case strings.Contains(msg, "external_reference"), strings.Contains(msg, "charges_reference"):
-		return "order reference already used"
-	case strings.Contains(msg, "idempotency_key"):
-		return "idempotency key already used"
-	case strings.Contains(msg, "transaction_id"):
-		return "transaction already recorded"
-	case strings.Contains(msg, "internal_code"):
-		return "internal code already recorded"
-	case strings.Contains(msg, "refund_key"):
-		return "refund key already used"
-	}
-	return "value already used"
-}
-
-// micro stores a time as UTC microseconds; the zero time is 0.
-func micro(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMicro()
-}
-
-// fromMicro reads a stored time; 0 is the zero time.
-func fromMicro(v int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	return time.UnixMicro(v).UTC()
-}
-
-// nullable stores "" as NULL, so unique indexes ignore unset identifiers.
-func nullable(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }

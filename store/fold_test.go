@@ -7,12 +7,17 @@ import (
 
 func TestFold(t *testing.T) {
 	for in, want := range map[string]string{
-		"  JOÃO  da Conceição ": "joao da conceicao",
-		"Mário\tLima":           "mario lima",
-		"Ñandú Çağrı Straße":    "nandu cagri strasse",
-		"ÆØÅ":                   "aeoa",
-		"":                      "",
-		"Ana-Lúcia O'Brien 2º":  "ana-lucia o'brien 2º",
+		"  JOÃO  da Conceição ":            "joao da conceicao",
+		"Mário\tLima":                      "mario lima",
+		"Ñandú Çağrı Straße":               "nandu cagri strasse",
+		"ÆØÅ":                              "aeoa",
+		"":                                 "",
+		"Ana-Lúcia O'Brien 2º":             "ana lucia o brien 2º",
+		"Joa\u0303o Conceic\u0327a\u0303o": "joao conceicao", // NFD
+		"Maria D'Ávila":                    "maria d avila",
+		"  -- ":                            "",
+		"Łukasz Øster Đorđe":               "lukasz oster dorde",
+		"NGUYỄN Văn":                       "nguyen van",
 	} {
 		if got := Fold(in); got != want {
 			t.Errorf("Fold(%q) = %q, want %q", in, got, want)
@@ -35,25 +40,25 @@ func TestPrefixEnd(t *testing.T) {
 }
 
 func TestClassify(t *testing.T) {
-	for in, want := range map[string]textKind{
-		"123.456.789-09":                      textDocument,
-		"12345678909":                         textDocument,
-		"11.222.333/0001-81":                  textDocument,
-		"12.ABC.345/01DE-35":                  textDocument,
-		"12ABC34501DE36":                      textReferenceOrName, // bad check digit
-		"US7B1JQ":                             textInternalCode,
-		"us7b1jq":                             textInternalCode,
-		"ABCDEFG":                             textInternalCode,
-		"mariana":                             textReferenceOrName,
-		"kk6g232xel65a0daee4dd13kk2912714964": textTransactionID,
-		"E00416968202603101827cemeFscF6AG":    textEndToEnd,
-		"D00416968202603101827cemeFscF6AG":    textEndToEnd,
-		"C01-000123":                          textReferenceOrName,
-		"joão da":                             textReferenceOrName,
-		"   ":                                 textNone,
+	for in, want := range map[string]TextKind{
+		"123.456.789-09":                      TextDocument,
+		"12345678909":                         TextDocument,
+		"11.222.333/0001-81":                  TextDocument,
+		"12.ABC.345/01DE-35":                  TextDocument,
+		"12ABC34501DE36":                      TextReferenceOrName, // bad check digit
+		"US7B1JQ":                             TextInternalCode,
+		"us7b1jq":                             TextInternalCode,
+		"ABCDEFG":                             TextInternalCode,
+		"mariana":                             TextReferenceOrName,
+		"kk6g232xel65a0daee4dd13kk2912714964": TextTransactionID,
+		"E00416968202603101827cemeFscF6AG":    TextEndToEnd,
+		"D00416968202603101827cemeFscF6AG":    TextEndToEnd,
+		"C01-000123":                          TextReferenceOrName,
+		"joão da":                             TextReferenceOrName,
+		"   ":                                 TextNone,
 	} {
-		if got, _ := classify(in); got != want {
-			t.Errorf("classify(%q) = %d, want %d", in, got, want)
+		if got, _ := Classify(in); got != want {
+			t.Errorf("Classify(%q) = %d, want %d", in, got, want)
 		}
 	}
 }

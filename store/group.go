@@ -14,7 +14,7 @@ import (
 // A durable commit costs an fsync (SQLite with synchronous=FULL, or
 // PostgreSQL's WAL flush), and the receiver may not answer 200 before it.
 // One commit per delivery caps the receiver at one delivery per fsync. So
-// RecordDelivery hands its delivery to one committer goroutine per DB, which
+// Receive hands its delivery to one committer goroutine per DB, which
 // takes everything queued meanwhile (up to maxBatch), applies it in one
 // write transaction and commits once: while one batch syncs, the next one
 // gathers. A lone delivery waits for nothing: it is a batch of one.
@@ -41,11 +41,18 @@ const (
 	abandoned
 )
 
-// pendingDelivery is one RecordDelivery call waiting for its commit.
+// pendingDelivery is one Receive call waiting for its commit.
 type pendingDelivery struct {
-	d     *psp.Delivery
-	state atomic.Int32
-	done  chan error // buffered, so the committer never waits for a caller
+	d       *psp.Delivery
+	state   atomic.Int32
+	receipt Receipt    // set before done is sent
+	done    chan error // buffered, so the committer never waits for a caller
+}
+
+// record is p's work inside transaction t.
+func (p *pendingDelivery) record(t *txn) (err error) {
+	p.receipt, err = t.recordDelivery(p.d)
+	return err
 }
 
 // committer is the queue of one DB's pending deliveries and the state of
@@ -131,74 +138,46 @@ func (db *DB) commitLoop() {
 
 // commitBatch records batch in one transaction and answers each caller. No
 // caller's ctx governs the transaction: callers left behind are waiting for
-// it, and one caller leaving must not undo the others.
+// it, and one caller leaving must not undo the others. On PostgreSQL the
+// transaction is two pipelines (pipeline.go).
 func (db *DB) commitBatch(batch []*pendingDelivery) {
 	if db.onBatch != nil {
 		db.onBatch(len(batch))
 	}
 	ctx := context.Background()
-	if len(batch) == 1 {
-		batch[0].done <- db.write(ctx, func(t *txn) error { return t.recordDelivery(batch[0].d) })
+	var err error
+	switch {
+	case db.postgres:
+		err = db.pipeline(ctx, batch)
+	case len(batch) == 1:
+		batch[0].done <- db.write(ctx, batch[0].record)
 		return
+	default:
+		err = db.write(ctx, func(t *txn) error {
+			t.seqWant = len(batch) // one version each, taken at once
+			for i, p := range batch {
+				if i > 0 {
+					t.now = db.now().UTC() // each delivery is stamped as if alone
+				}
+				if err := p.record(t); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
-	err := db.write(ctx, func(t *txn) error {
-		t.seqWant = len(batch) // one version each, taken at once
-		if db.postgres {
-			if err := t.lockNamed(batch); err != nil {
-				return err
-			}
-		}
-		for i, p := range batch {
-			if i > 0 {
-				t.now = db.now().UTC() // each delivery is stamped as if alone
-			}
-			if err := t.recordDelivery(p.d); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
 	if err == nil {
 		for _, p := range batch {
 			p.done <- nil
 		}
 		return
 	}
-	db.log.Warn("store: a batch of webhook deliveries failed; recording them one by one", "n", len(batch), "err", err)
+	if len(batch) > 1 {
+		db.log.Warn("store: a batch of webhook deliveries failed; recording them one by one", "n", len(batch), "err", err)
+	}
 	for _, p := range batch {
-		p.done <- db.write(ctx, func(t *txn) error { return t.recordDelivery(p.d) })
+		p.done <- db.write(ctx, p.record)
 	}
-}
-
-// lockNamed locks, in id order, the charges batch's deliveries name, before
-// any of them takes the sequence row in save. A lone writer locks its charge
-// and then the sequence; a batch that locked one charge, then the sequence,
-// then waited for another charge held by a lone writer waiting for the
-// sequence would deadlock with it (and PostgreSQL takes a second to notice),
-// as would two batches (two counters) meeting the same charges in
-// different orders.
-func (t *txn) lockNamed(batch []*pendingDelivery) error {
-	var txs, codes, refs []string
-	for _, p := range batch {
-		n := namedIn(p.d)
-		for _, k := range []struct {
-			list *[]string
-			v    string
-		}{{&txs, n.TransactionID}, {&codes, n.InternalCode}, {&refs, n.ExternalReference}} {
-			if k.v != "" {
-				*k.list = append(*k.list, k.v)
-			}
-		}
-	}
-	rows, err := t.tx.QueryContext(t.ctx, `SELECT id FROM charges WHERE transaction_id = ANY($1)
-		OR internal_code = ANY($2) OR external_reference = ANY($3) ORDER BY id FOR UPDATE`, txs, codes, refs)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-	}
-	return rows.Err()
 }
 
 // stopCommitter refuses new deliveries and returns once the committer has

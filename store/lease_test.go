@@ -30,6 +30,7 @@ func runLeases(t *testing.T, o *opener) {
 		"Concurrent": testLeaseConcurrent,
 		"FirstPoll":  testLeaseFirstPoll,
 		"Outcome":    testDeliveryOutcome,
+		"Backlog":    testLeaseBacklogSlices,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -218,18 +219,24 @@ func testDeliveryOutcome(t *testing.T, o *opener) {
 	db := o.open(t)
 	c, id := newCharge(t, db)
 	ev := psp.Event{Type: psp.EventCashInPaid, Data: *answer(c, id, psp.StatusPaid)}
-	first, again := genuine(ev), genuine(ev)
-	for _, d := range []*psp.Delivery{first, again} {
-		if err := db.RecordDelivery(ctx, d); err != nil {
-			t.Fatal(err)
+	first := genuine(ev)
+	for _, tc := range []struct {
+		d    *psp.Delivery
+		want Receipt
+	}{
+		{first, Receipt{c.ID, OutcomeApplied}},
+		{genuine(ev), Receipt{c.ID, OutcomeDuplicate}},
+		{replay(first), Receipt{c.ID, OutcomeDuplicate}},
+		{&psp.Delivery{EventID: "forged", Verdict: psp.VerdictForged, Body: first.Body}, Receipt{0, OutcomeForged}},
+		{genuine(psp.Event{Type: psp.EventCashInPaid, Data: psp.CashIn{TransactionID: "nobody", Status: psp.StatusPaid}}), Receipt{0, OutcomeUnknown}},
+	} {
+		if got, err := db.Receive(ctx, tc.d); err != nil || got != tc.want {
+			t.Errorf("event %s: %+v, %v; want %+v", tc.d.EventID, got, err, tc.want)
 		}
 	}
-	for d, want := range map[*psp.Delivery]Outcome{first: OutcomeApplied, again: OutcomeDuplicate} {
-		if got, err := db.DeliveryOutcome(ctx, c.ID, d.EventID); err != nil || got != want {
-			t.Errorf("event %s: %s, %v; want %s", d.EventID, got, err, want)
-		}
-	}
-	if _, err := db.DeliveryOutcome(ctx, c.ID, "no-such-event"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("unknown event: %v", err)
+	// A delivery reads its charge without the QR image and must not
+	// write the empty one it read back.
+	if got, err := db.Get(ctx, c.ID); err != nil || got.QRImageBase64 != c.QRImageBase64 || got.Status != psp.StatusPaid {
+		t.Errorf("after the deliveries: QR %q status %s, %v; want QR %q", got.QRImageBase64, got.Status, err, c.QRImageBase64)
 	}
 }

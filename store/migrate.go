@@ -60,43 +60,65 @@ func SchemaVersion() int { return len(migrationFiles(false)) }
 // migrate brings the schema up to version target in one transaction. On
 // PostgreSQL an advisory lock keeps two opening consoles from racing.
 func (db *DB) migrate(ctx context.Context, target int) error {
-	all := migrationFiles(db.postgres)
-	return db.write(ctx, func(t *txn) error {
-		if db.postgres {
-			if _, err := t.exec("SELECT pg_advisory_xact_lock(7262531)"); err != nil {
-				return err
-			}
-		}
-		if _, err := t.exec(`CREATE TABLE IF NOT EXISTS schema_version (
-			version    INTEGER PRIMARY KEY,
-			applied_at BIGINT NOT NULL)`); err != nil {
+	return db.write(ctx, func(t *txn) error { return t.migrate(target) })
+}
+
+// schemaLock is the PostgreSQL advisory lock held by whoever changes the
+// schema or fills a journal wholesale (migrate, Copy).
+const schemaLock = 7262531
+
+// migrate brings the schema up to version target within t.
+func (t *txn) migrate(target int) error {
+	all := migrationFiles(t.db.postgres)
+	if t.db.postgres {
+		if _, err := t.exec("SELECT pg_advisory_xact_lock(" + strconv.Itoa(schemaLock) + ")"); err != nil {
 			return err
 		}
-		var cur int
-		if err := t.queryRow("SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&cur); err != nil {
+	}
+	if _, err := t.exec(`CREATE TABLE IF NOT EXISTS schema_version (
+		version    INTEGER PRIMARY KEY,
+		applied_at BIGINT NOT NULL)`); err != nil {
+		return err
+	}
+	var cur int
+	if err := t.queryRow("SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&cur); err != nil {
+		return err
+	}
+	if cur > len(all) {
+		return fmt.Errorf("%w: this database was written by a newer pixdesk (schema %d); this binary knows %d",
+			ErrTooNew, cur, len(all))
+	}
+	for _, m := range all[cur:min(target, len(all))] {
+		if err := t.apply(m); err != nil {
 			return err
 		}
-		if cur > len(all) {
-			return fmt.Errorf("%w: this database was written by a newer pixdesk (schema %d); this binary knows %d",
-				ErrTooNew, cur, len(all))
+		if _, err := t.exec("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
+			m.version, micro(t.now)); err != nil {
+			return err
 		}
-		for _, m := range all[cur:min(target, len(all))] {
-			if err := t.execScript(m.sql); err != nil {
-				return fmt.Errorf("store: migration %s: %w", m.name, err)
-			}
-			if _, err := t.exec("INSERT INTO schema_version (version, applied_at) VALUES (?, ?)",
-				m.version, micro(t.now)); err != nil {
-				return err
-			}
+	}
+	return nil
+}
+
+// apply runs migration m: its Go step, if it has one, then its SQL.
+func (t *txn) apply(m migration) error {
+	_, key, _ := strings.Cut(m.name, "_")
+	if step := goSteps[key]; step != nil {
+		if err := step(t); err != nil {
+			return fmt.Errorf("store: migration %s: %w", m.name, err)
 		}
-		return nil
-	})
+	}
+	if err := t.execScript(m.sql); err != nil {
+		return fmt.Errorf("store: migration %s: %w", m.name, err)
+	}
+	return nil
 }
 
 // execScript runs a migration file statement by statement (the pgx
 // database/sql driver runs one statement per Exec with arguments, and one
 // path for both dialects keeps them alike). Statements end with ";" at the
-// end of a line; the files hold no semicolons elsewhere.
+// end of a line; the files hold no semicolons elsewhere, but for those
+// inside a trigger or function body, which is written on one line.
 func (t *txn) execScript(script string) error {
 	for _, stmt := range strings.Split(script, ";\n") {
 		var lines []string

@@ -3,7 +3,6 @@ package store
 import (
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -18,12 +17,15 @@ type observation struct {
 	outcome Outcome
 	path    []psp.Status // statuses to pass through, in order
 	flags   []raised     // flags the observation raises, in order
+	// unknown is status, clipped, when pixdesk does not know it; it is
+	// kept on the charge (Charge.UnknownStatus) until a known one comes.
+	unknown string
 }
 
-// raised is a flag with the timeline note that explains it.
+// raised is a flag with the facts that explain it on the timeline.
 type raised struct {
-	flag   Flag
-	detail string
+	flag  Flag
+	facts Facts
 }
 
 // judge decides what observation ci means for charge c and fills into c
@@ -32,13 +34,28 @@ type raised struct {
 // The status moves only along ConnectPSP's transitions, step by step; the
 // same status again is OutcomeDuplicate, or OutcomeUpdated when it fills in
 // missing details; a move backwards is flagged and ignored.
+//
+// An observation of another transaction — a transactionId or internal
+// code other than the charge's own, reached through the order reference —
+// is not this charge's news: OutcomeMismatch, flagged FlagTxidMismatch,
+// nothing taken from it. A status pixdesk does not know changes no status
+// (OutcomeIgnored) and is kept in UnknownStatus, except that a charge just
+// created counts as awaiting payment: ConnectPSP made it, and only a poll
+// can tell more.
 func judge(c *Charge, ci *psp.CashIn) observation {
-	filled := identify(c, ci)
 	o := observation{status: ci.Status, before: c.Status}
+	if why := otherTransaction(c, ci); !why.IsZero() {
+		o.outcome, o.flags = OutcomeMismatch, []raised{{FlagTxidMismatch, why}}
+		return o
+	}
+	filled := identify(c, ci)
 	cur, next := c.Status, ci.Status
 	switch {
 	case !next.Valid():
-		o.outcome = OutcomeIgnored
+		o.outcome, o.unknown = OutcomeIgnored, clip(string(next))
+		if cur == "" {
+			o.path = []psp.Status{psp.StatusAwaitingPayment}
+		}
 	case cur == next:
 		o.outcome = OutcomeDuplicate
 	case cur == "" && next == psp.StatusAwaitingPayment:
@@ -62,22 +79,40 @@ func judge(c *Charge, ci *psp.CashIn) observation {
 		return o
 	}
 	if o.outcome == OutcomeBackwards {
-		o.flags = append(o.flags, raised{FlagBackwards, fmt.Sprintf("%s observed after %s", next, cur)})
+		o.flags = append(o.flags, raised{FlagBackwards, Facts{From: cur, To: next}})
 	}
 	if ci.Amount != 0 && ci.Amount != c.Amount {
-		o.flags = append(o.flags, raised{FlagAmountMismatch, fmt.Sprintf("ConnectPSP says %s, the charge is %s", ci.Amount, c.Amount)})
+		o.flags = append(o.flags, raised{FlagAmountMismatch, Facts{Amount: c.Amount, PaidAmount: ci.Amount}})
 	}
 	if !c.PaidAt.IsZero() && !c.ExpiresAt.IsZero() && c.PaidAt.After(c.ExpiresAt) {
-		o.flags = append(o.flags, raised{FlagPaidAfterExpiry, fmt.Sprintf("paid at %s, after the local expiry %s",
-			c.PaidAt.Format("2006-01-02 15:04:05Z"), c.ExpiresAt.Format("2006-01-02 15:04:05Z"))})
+		o.flags = append(o.flags, raised{FlagPaidAfterExpiry, Facts{PaidAt: c.PaidAt.UTC(), ExpiresAt: c.ExpiresAt.UTC()}})
 	}
 	return o
 }
 
+// otherTransaction says why ci is not about charge c, or nothing (zero
+// Facts) when it may be: an identifier ConnectPSP gave the charge that ci
+// contradicts, beside the charge's own.
+func otherTransaction(c *Charge, ci *psp.CashIn) Facts {
+	switch {
+	case ci.TransactionID != "" && c.TransactionID != "" && ci.TransactionID != c.TransactionID:
+		return Facts{TransactionID: clip(ci.TransactionID), Reference: clip(ci.ExternalReference),
+			ChargeTransactionID: c.TransactionID}
+	case ci.InternalCode != "" && c.InternalCode != "" && ci.InternalCode != c.InternalCode:
+		return Facts{InternalCode: clip(ci.InternalCode), TransactionID: clip(ci.TransactionID),
+			ChargeInternalCode: c.InternalCode}
+	}
+	return Facts{}
+}
+
 // quiet reports whether o changes nothing in c: the same status, no new
-// details and no flag c does not have already.
+// details and no flag c does not have already. An unknown status seen
+// again, and still the one kept, is quiet too.
 func (o *observation) quiet(c *Charge) bool {
-	if o.outcome != OutcomeDuplicate {
+	switch {
+	case o.outcome == OutcomeDuplicate && c.UnknownStatus == "":
+	case o.outcome == OutcomeIgnored && o.unknown != "" && o.unknown == c.UnknownStatus && len(o.path) == 0:
+	default:
 		return false
 	}
 	for _, r := range o.flags {
@@ -88,46 +123,55 @@ func (o *observation) quiet(c *Charge) bool {
 	return true
 }
 
-// record writes judged observation o of charge c to the timeline and
+// record writes judged observation o of charge c to the timeline, with
+// facts (a delivery's, or none) and the move o would make backwards, and
 // moves c's status along o's path, setting o's flags; the caller saves c.
 // It is the one place where statuses move. A poll that changes nothing is
 // counted into the previous identical poll's entry (repeatPoll).
-func (t *txn) record(c *Charge, o observation, kind EntryKind, body []byte, deliveryID int64, detail string) error {
+func (t *txn) record(c *Charge, o observation, kind EntryKind, body []byte, deliveryID int64, facts Facts) error {
+	st := o.status
+	if o.unknown != "" {
+		st = psp.Status(o.unknown)
+	}
 	if kind == EntryPoll && o.quiet(c) {
-		return t.repeatPoll(c.ID, o.status, body)
+		return t.repeatPoll(c.ID, st, o.outcome, body)
 	}
-	if detail == "" && o.outcome == OutcomeBackwards {
-		detail = fmt.Sprintf("%s would move the charge back from %s", o.status, o.before)
+	switch {
+	case o.unknown != "":
+		c.UnknownStatus = o.unknown
+	case o.status.Valid() && o.outcome != OutcomeMismatch:
+		c.UnknownStatus = ""
 	}
-	t.entry(c.ID, kind, o.status, string(o.outcome), detail, body, deliveryID)
+	if o.outcome == OutcomeBackwards {
+		facts.From, facts.To = o.before, o.status
+	}
+	t.entry(c.ID, kind, st, string(o.outcome), facts, body, deliveryID)
 	from := o.before
 	for _, s := range o.path {
-		d := fmt.Sprintf("%s → %s", from, s)
-		if from == "" {
-			d = "→ " + string(s)
-		}
-		t.entry(c.ID, EntryStatus, s, string(OutcomeApplied), d, nil, 0)
+		t.entry(c.ID, EntryStatus, s, string(OutcomeApplied), Facts{From: from, To: s}, nil, 0)
 		from, c.Status = s, s
 	}
 	for _, r := range o.flags {
-		t.flag(c, r.flag, r.detail)
+		t.flag(c, r.flag, r.facts)
 	}
 	return nil
 }
 
-// observe judges and records observation ci of charge c; the caller saves c.
-func (t *txn) observe(c *Charge, ci *psp.CashIn, kind EntryKind, body []byte, deliveryID int64, detail string) (Outcome, error) {
+// observe judges and records observation ci of charge c, an answer of
+// ConnectPSP's with no body kept; the caller saves c.
+func (t *txn) observe(c *Charge, ci *psp.CashIn, kind EntryKind) (Outcome, error) {
 	o := judge(c, ci)
-	return o.outcome, t.record(c, o, kind, body, deliveryID, detail)
+	return o.outcome, t.record(c, o, kind, nil, 0, Facts{})
 }
 
 // repeatPoll records a poll that found charge chargeID as it was (status
 // st, nothing new). When the charge's last timeline entry is such a poll
-// already, the poll is counted there — its detail becomes "×37, last
-// 01:52:10 UTC", At stays the first poll's time, the body the first
+// already, the poll is counted there — TimesSeen and LastSeenAt say how
+// often and when last, At stays the first poll's time, the body the first
 // answer — rather than adding a line per poll; otherwise a new entry
-// starts the count.
-func (t *txn) repeatPoll(chargeID int64, st psp.Status, body []byte) error {
+// starts the count. Counting into an entry written before entries had
+// facts drops its English note, which told an older count.
+func (t *txn) repeatPoll(chargeID int64, st psp.Status, out Outcome, body []byte) error {
 	if err := t.flushEntries(); err != nil {
 		return err
 	}
@@ -140,28 +184,23 @@ func (t *txn) repeatPoll(chargeID int64, st psp.Status, body []byte) error {
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
-	if err != nil || EntryKind(kind) != EntryPoll || psp.Status(status) != st || Outcome(outcome) != OutcomeDuplicate {
-		t.entry(chargeID, EntryPoll, st, string(OutcomeDuplicate), "", body, 0)
+	if err != nil || EntryKind(kind) != EntryPoll || psp.Status(status) != st || Outcome(outcome) != out {
+		t.entry(chargeID, EntryPoll, st, string(out), Facts{}, body, 0)
 		return nil
 	}
 	seen++
-	_, err = t.exec("UPDATE entries SET times_seen = ?, last_seen_at = ?, detail = ? WHERE id = ?",
-		seen, micro(t.now), repeatDetail(seen, t.now), id)
+	_, err = t.exec("UPDATE entries SET times_seen = ?, last_seen_at = ?, detail = '' WHERE id = ?",
+		seen, micro(t.now), id)
 	return err
 }
 
-// repeatDetail is the timeline note of a poll seen n times, the last at last.
-func repeatDetail(n int64, last time.Time) string {
-	return fmt.Sprintf("×%d, last %s UTC", n, last.UTC().Format("15:04:05"))
-}
-
 // flag sets f on c, with a timeline line the first time.
-func (t *txn) flag(c *Charge, f Flag, detail string) {
+func (t *txn) flag(c *Charge, f Flag, facts Facts) {
 	if c.Flags&f != 0 {
 		return
 	}
 	c.Flags |= f
-	t.entry(c.ID, EntryFlag, c.Status, f.String(), detail, nil, 0)
+	t.entry(c.ID, EntryFlag, c.Status, f.String(), facts, nil, 0)
 }
 
 // identify fills in what ConnectPSP's answer says about who the charge is:

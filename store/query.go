@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -16,16 +17,25 @@ const DefaultLimit = 50
 // MaxLimit caps Query.Limit.
 const MaxLimit = 1000
 
-func (db *DB) queryCharges(ctx context.Context, q string, args ...any) ([]*Charge, error) {
-	var (
-		rows *sql.Rows
-		err  error
-	)
+// query runs q through its cached prepared statement, or unprepared when
+// there is none.
+func (db *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	if s := db.prepared(ctx, q); s != nil {
-		rows, err = s.QueryContext(ctx, args...)
-	} else {
-		rows, err = db.sql.QueryContext(ctx, db.rebind(q), args...)
+		return s.QueryContext(ctx, args...)
 	}
+	return db.sql.QueryContext(ctx, db.rebind(q), args...)
+}
+
+// queryRow is query for one row.
+func (db *DB) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if s := db.prepared(ctx, q); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return db.sql.QueryRowContext(ctx, db.rebind(q), args...)
+}
+
+func (db *DB) queryCharges(ctx context.Context, q string, args ...any) ([]*Charge, error) {
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -45,16 +55,20 @@ func (db *DB) queryCharges(ctx context.Context, q string, args ...any) ([]*Charg
 }
 
 func (db *DB) queryCharge(ctx context.Context, where string, arg any) (*Charge, error) {
-	q := "SELECT " + chargeCols + " FROM charges WHERE " + where
-	if s := db.prepared(ctx, q); s != nil {
-		return scanCharge(s.QueryRowContext(ctx, arg))
-	}
-	return scanCharge(db.sql.QueryRowContext(ctx, db.rebind(q), arg))
+	return scanCharge(db.queryRow(ctx, "SELECT "+chargeCols+" FROM charges WHERE "+where, arg))
 }
 
 // Get returns charge id, or ErrNotFound.
 func (db *DB) Get(ctx context.Context, id int64) (*Charge, error) {
 	return db.queryCharge(ctx, "id = ?", id)
+}
+
+// Peek is Get without the QR image (QRImage is ""): for a reader that
+// decides by the charge's state and never draws it, such as the poller
+// choosing what to schedule on every change the feed announces, where the
+// few KiB of base64 PNG were most of the row read.
+func (db *DB) Peek(ctx context.Context, id int64) (*Charge, error) {
+	return scanCharge(db.queryRow(ctx, "SELECT "+chargeColsNoQR+" FROM charges WHERE id = ?", id))
 }
 
 // Find returns the charge an identifier names: its local id, transactionId,
@@ -83,13 +97,15 @@ func (db *DB) Find(ctx context.Context, ident string) (*Charge, error) {
 }
 
 // Timeline returns charge id's history, oldest first. Webhook entries carry
-// the delivery's raw body.
+// the delivery's raw body. Facts that cannot be read (a journal damaged by
+// hand) fail the whole call rather than show a line that says less than
+// was recorded.
 func (db *DB) Timeline(ctx context.Context, id int64) ([]Entry, error) {
 	if _, err := db.Get(ctx, id); err != nil {
 		return nil, err
 	}
 	rows, err := db.sql.QueryContext(ctx, db.rebind(`SELECT e.id, e.charge_id, e.at, e.kind, e.status, e.outcome,
-		e.detail, COALESCE(e.body, d.body), e.times_seen, e.last_seen_at
+		e.facts, e.detail, COALESCE(e.body, d.body), e.times_seen, e.last_seen_at
 		FROM entries e LEFT JOIN deliveries d ON d.id = e.delivery_id
 		WHERE e.charge_id = ? ORDER BY e.id`), id)
 	if err != nil {
@@ -99,13 +115,17 @@ func (db *DB) Timeline(ctx context.Context, id int64) ([]Entry, error) {
 	var out []Entry
 	for rows.Next() {
 		var (
-			e            Entry
-			at, last     int64
-			seen         int64
-			kind, status string
+			e                   Entry
+			at, last            int64
+			seen                int64
+			kind, status, facts string
 		)
-		if err := rows.Scan(&e.ID, &e.ChargeID, &at, &kind, &status, &e.Outcome, &e.Detail, &e.Body, &seen, &last); err != nil {
+		if err := rows.Scan(&e.ID, &e.ChargeID, &at, &kind, &status, &e.Outcome, &facts, &e.Detail, &e.Body, &seen, &last); err != nil {
 			return nil, mapErr(err)
+		}
+		var err error
+		if e.Facts, err = decodeFacts(facts); err != nil {
+			return nil, fmt.Errorf("%w (entry %d)", err, e.ID)
 		}
 		e.At, e.Kind, e.Status = fromMicro(at), EntryKind(kind), psp.Status(status)
 		e.TimesSeen, e.LastSeenAt = int(seen), fromMicro(last)
@@ -114,9 +134,10 @@ func (db *DB) Timeline(ctx context.Context, id int64) ([]Entry, error) {
 	return out, mapErr(rows.Err())
 }
 
-// Unmatched returns, newest first, webhook deliveries that named no local
-// charge: events for unknown transactions, and forged or malformed
-// deliveries. A person should look at them.
+// Unmatched returns, newest first, signed webhook deliveries that named
+// no local charge: events for unknown transactions, and bodies pixdesk
+// cannot read. A person should look at them. Refused deliveries are
+// apart (RefusedDeliveries).
 func (db *DB) Unmatched(ctx context.Context, limit int) ([]DeliveryRecord, error) {
 	if limit <= 0 || limit > MaxLimit {
 		limit = DefaultLimit
@@ -186,7 +207,7 @@ func (db *DB) LatestOpen(ctx context.Context, terminal string) (*Charge, error) 
 		if err != nil {
 			return nil, err
 		}
-		if len(cs) == 1 && (best == nil || newer(cs[0], best)) {
+		if len(cs) == 1 && (best == nil || cs[0].Cursor().Newer(best.Cursor())) {
 			best = cs[0]
 		}
 	}
@@ -194,13 +215,6 @@ func (db *DB) LatestOpen(ctx context.Context, terminal string) (*Charge, error) 
 		return nil, ErrNotFound
 	}
 	return best, nil
-}
-
-func newer(a, b *Charge) bool {
-	if !a.CreatedAt.Equal(b.CreatedAt) {
-		return a.CreatedAt.After(b.CreatedAt)
-	}
-	return a.ID > b.ID
 }
 
 // Search returns the charges q matches, newest first (CreatedAt, then ID,
@@ -212,8 +226,8 @@ func newer(a, b *Charge) bool {
 // document; 7 letters and digits with a digit, or all upper-case, is an
 // internal code; 35 letters and digits a transactionId; 32 starting with E
 // or D an endToEndId (or originalEndToEndId); anything else an order
-// reference if one matches exactly, else a payer-name prefix, folded (case
-// and accents ignored).
+// reference if one matches exactly, else words of the payer's name (see
+// names.go).
 func (db *DB) Search(ctx context.Context, q Query) ([]*Charge, error) {
 	query, args, err := db.searchSQL(ctx, q)
 	if err != nil {
@@ -223,103 +237,129 @@ func (db *DB) Search(ctx context.Context, q Query) ([]*Charge, error) {
 }
 
 func (db *DB) searchSQL(ctx context.Context, q Query) (string, []any, error) {
-	where, args, err := db.where(ctx, q, true)
+	sel, err := db.where(ctx, q, true)
 	if err != nil {
 		return "", nil, err
 	}
-	limit := q.Limit
-	if limit <= 0 {
-		limit = DefaultLimit
+	return "SELECT " + chargeCols + " FROM " + sel.from + sel.where +
+		" ORDER BY " + sel.order + " LIMIT ?", append(sel.args, q.limit()), nil
+}
+
+// limit is how many charges a search of q returns at most.
+func (q Query) limit() int {
+	if q.Limit <= 0 {
+		return DefaultLimit
 	}
-	limit = min(limit, MaxLimit)
-	return "SELECT " + chargeCols + " FROM charges" + where +
-		" ORDER BY created_at DESC, id DESC LIMIT ?", append(args, limit), nil
+	return min(q.Limit, MaxLimit)
 }
 
 // Count returns how many charges q matches, ignoring q.After and q.Limit.
 func (db *DB) Count(ctx context.Context, q Query) (int, error) {
-	where, args, err := db.where(ctx, q, false)
+	sel, err := db.where(ctx, q, false)
 	if err != nil {
 		return 0, err
 	}
+	query, args := "SELECT COUNT(*) FROM "+sel.count+sel.where, sel.args
+	if sel.nameCount != "" {
+		query, args = sel.nameCount, sel.nameArgs
+	}
 	var n int
-	err = db.sql.QueryRowContext(ctx, db.rebind("SELECT COUNT(*) FROM charges"+where), args...).Scan(&n)
+	err = db.sql.QueryRowContext(ctx, db.rebind(query), args...).Scan(&n)
 	return n, mapErr(err)
 }
 
-// textKind is what a search text looks like.
-type textKind int
+// TextKind is what a search text looks like: the one reading of search
+// input, used by Search and by the console to tell what is searched.
+type TextKind int
 
+// The shapes a search text can have.
 const (
-	textNone textKind = iota
-	textDocument
-	textInternalCode
-	textTransactionID
-	textEndToEnd
-	textReferenceOrName
+	TextNone            TextKind = iota // empty
+	TextDocument                        // a CPF or CNPJ (11 or 14 digits, or a CNPJ whose check digits match)
+	TextInternalCode                    // pixdesk's 7-character code
+	TextTransactionID                   // ConnectPSP's 35-character transaction id
+	TextEndToEnd                        // a 32-character end-to-end id (E…, D… for a refund)
+	TextReferenceOrName                 // an order reference, or else part of a name
 )
 
-// classify recognises a search text; see Search.
-func classify(text string) (textKind, string) {
+// Classify reads a search text as Search does and returns its shape and
+// the value searched for (a document bare, a code upper-case, a
+// transaction id lower-case).
+func Classify(text string) (TextKind, string) {
 	text = strings.TrimSpace(text)
 	if text == "" {
-		return textNone, ""
+		return TextNone, ""
 	}
 	if doc := normDoc(text); docShaped(text) && (len(doc) == 11 && allDigits(doc) || len(doc) == 14 && (allDigits(doc) || validCNPJ(doc))) {
-		return textDocument, doc
+		return TextDocument, doc
 	}
 	if alnum(text) {
 		switch {
 		case len(text) == 7 && (hasDigit(text) || strings.ToUpper(text) == text):
-			return textInternalCode, strings.ToUpper(text)
+			return TextInternalCode, strings.ToUpper(text)
 		case len(text) == 35:
-			return textTransactionID, strings.ToLower(text)
+			return TextTransactionID, strings.ToLower(text)
 		case len(text) == 32 && (text[0] == 'E' || text[0] == 'D' || text[0] == 'e' || text[0] == 'd'):
-			return textEndToEnd, strings.ToUpper(text[:1]) + text[1:]
+			return TextEndToEnd, strings.ToUpper(text[:1]) + text[1:]
 		}
 	}
-	return textReferenceOrName, text
+	return TextReferenceOrName, text
 }
 
-// where builds the WHERE clause of q (with the keyset condition if paged).
-func (db *DB) where(ctx context.Context, q Query, paged bool) (string, []any, error) {
+// selection is what a search reads: the tables (from; count for Count),
+// the WHERE clause with its arguments, and the ORDER BY that walks the
+// list order, newest first.
+type selection struct {
+	from, count, where, order string
+	args                      []any
+	// nameCount counts a name search from charge_names alone (on SQLite
+	// when nothing but the name and the period filters).
+	nameCount string
+	nameArgs  []any
+}
+
+// where builds the selection of q (with the keyset condition if paged).
+func (db *DB) where(ctx context.Context, q Query, paged bool) (selection, error) {
 	var (
 		conds []string
 		args  []any
+		name  *nameFilter
 	)
+	sel := selection{from: "charges", count: "charges", order: "created_at DESC, id DESC"}
 	add := func(c string, a ...any) { conds, args = append(conds, c), append(args, a...) }
-	kind, v := classify(q.Text)
+	kind, v := Classify(q.Text)
 	switch kind {
-	case textDocument:
+	case TextDocument:
 		add("payer_document = ?", v)
-	case textInternalCode:
+	case TextInternalCode:
 		add("internal_code = ?", v)
-	case textTransactionID:
+	case TextTransactionID:
 		add("transaction_id = ?", v)
-	case textEndToEnd:
+	case TextEndToEnd:
 		// Two indexed probes; an OR of two indexed columns is a union in
 		// both SQLite and PostgreSQL.
 		add("(end_to_end_id = ? OR original_end_to_end_id = ?)", v, v)
-	case textReferenceOrName:
-		var one int
-		err := db.sql.QueryRowContext(ctx, db.rebind("SELECT 1 FROM charges WHERE external_reference = ?"), v).Scan(&one)
+	case TextReferenceOrName:
+		ref, f, err := db.referenceOrName(ctx, v)
 		switch {
-		case err == nil:
+		case err != nil:
+			return selection{}, err
+		case ref:
 			add("external_reference = ?", v)
-		case errors.Is(err, sql.ErrNoRows):
-			p := Fold(v)
-			add("name_fold >= ? AND name_fold < ?", p, prefixEnd(p))
 		default:
-			return "", nil, mapErr(err)
+			name = &f
 		}
 	}
-	if len(q.Statuses) > 0 {
-		ph := make([]string, len(q.Statuses))
-		for i, s := range q.Statuses {
-			ph[i] = "?"
-			args = append(args, string(s))
+	if name != nil {
+		c, a, err := db.nameConds(ctx, &sel, *name, q, paged)
+		if err != nil {
+			return selection{}, err
 		}
-		conds = append(conds, "status IN ("+strings.Join(ph, ", ")+")")
+		add(c, a...)
+	}
+	if len(q.Statuses) > 0 {
+		c, a := statusIn("status", q.Statuses)
+		add(c, a...)
 	}
 	if !q.From.IsZero() {
 		add("created_at >= ?", micro(q.From))
@@ -334,12 +374,32 @@ func (db *DB) where(ctx context.Context, q Query, paged bool) (string, []any, er
 		add("terminal = ?", q.Terminal)
 	}
 	if paged && q.After.ID != 0 {
-		add("(created_at < ? OR (created_at = ? AND id < ?))", micro(q.After.CreatedAt), micro(q.After.CreatedAt), q.After.ID)
+		add(keysetBefore("created_at", "id"), micro(q.After.CreatedAt), q.After.ID)
 	}
-	if len(conds) == 0 {
-		return "", nil, nil
+	if len(conds) > 0 {
+		sel.where, sel.args = " WHERE "+strings.Join(conds, " AND "), args
 	}
-	return " WHERE " + strings.Join(conds, " AND "), args, nil
+	return sel, nil
+}
+
+// keysetBefore is the keyset condition of a page after a cursor, newest
+// first: the rows whose (at, id) sorts before the cursor's two arguments.
+// Written as a row comparison, both stores plan it as a range of the
+// (created_at, id) indexes that starts at the cursor; the same condition
+// as "at < ? OR (at = ? AND id < ?)" was planned by SQLite as a walk from
+// the newest row (SCAN … USING INDEX), so that each page cost its depth.
+func keysetBefore(at, id string) string {
+	return "(" + at + ", " + id + ") < (?, ?)"
+}
+
+// statusIn is the condition that column holds one of statuses, with its
+// arguments.
+func statusIn(column string, statuses []psp.Status) (string, []any) {
+	ph, args := make([]string, len(statuses)), make([]any, len(statuses))
+	for i, s := range statuses {
+		ph[i], args[i] = "?", string(s)
+	}
+	return column + " IN (" + strings.Join(ph, ", ") + ")", args
 }
 
 // docShaped reports whether s is written like a document: letters, digits
@@ -374,24 +434,9 @@ func alnum(s string) bool {
 
 func hasDigit(s string) bool { return strings.ContainsAny(s, "0123456789") }
 
-// validCNPJ checks the two check digits of a 14-character (possibly
-// alphanumeric) CNPJ, upper-case.
+// validCNPJ reports whether s, 14 upper-case characters, is a CNPJ whose
+// check digits match: psp's rule, the one the form and ConnectPSP apply.
 func validCNPJ(s string) bool {
-	if len(s) != 14 || !allDigits(s[12:]) {
-		return false
-	}
-	dv := func(n int) byte {
-		sum, w := 0, n-7
-		for i := 0; i < n; i++ {
-			sum += int(s[i]-'0') * w
-			if w--; w < 2 {
-				w = 9
-			}
-		}
-		if r := sum % 11; r >= 2 {
-			return byte('0' + 11 - r)
-		}
-		return '0'
-	}
-	return dv(12) == s[12] && dv(13) == s[13]
+	kind, _, err := psp.ParseDocument(s)
+	return err == nil && kind == psp.DocCNPJ
 }

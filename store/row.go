@@ -1,10 +1,9 @@
 package store
 
 import (
+	"errors"
 	"fmt"
-	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/pixdesk/pixdesk/psp"
 )
@@ -12,11 +11,17 @@ import (
 // chargeCols is the column list every charge query selects, in scanCharge's order.
 const chargeCols = `id, terminal, external_reference, COALESCE(idempotency_key, ''), amount,
 	payer_name, payer_document, bank_ispb, bank_name, bank_branch, bank_account,
-	expires_in_minutes, webhook_url, created_at, updated_at, stage, reject_reason,
+	expires_in_minutes, webhook_url, created_at, updated_at, stage, reject_reason, reject_code, replaced_reference,
 	COALESCE(transaction_id, ''), COALESCE(internal_code, ''), copy_and_paste, qr_image,
 	requested_at, expires_at, status, paid_amount, paid_at, refunded_at, expired_at,
 	COALESCE(end_to_end_id, ''), COALESCE(original_end_to_end_id, ''), COALESCE(refund_key, ''),
-	refund_reason, refund_description, flags, version`
+	refund_reason, refund_description, unknown_status, flags, version, COALESCE(operator, '')`
+
+// chargeColsNoQR is chargeCols with an empty QR image: a webhook delivery
+// judges the charge by its status and identifiers and returns only a
+// Receipt, so its read leaves out the few KiB of base64 PNG. save writes
+// qr_image only when it differs from what was read, so "" stays unwritten.
+var chargeColsNoQR = strings.Replace(chargeCols, "copy_and_paste, qr_image,", "copy_and_paste, '',", 1)
 
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
@@ -32,11 +37,11 @@ func scanCharge(s scanner) (*Charge, error) {
 	)
 	err := s.Scan(&c.ID, &c.Terminal, &c.ExternalReference, &c.IdempotencyKey, &amount,
 		&c.Payer.Name, &c.Payer.Document, &bank.ISPB, &bank.Bank, &bank.Branch, &bank.Account,
-		&expMinutes, &c.WebhookURL, &created, &updated, &stage, &c.RejectReason,
+		&expMinutes, &c.WebhookURL, &created, &updated, &stage, &c.RejectReason, &c.RejectCode, &c.ReplacedReference,
 		&c.TransactionID, &c.InternalCode, &c.CopyAndPaste, &c.QRImageBase64,
 		&requested, &expires, &status, &paidAmount, &paid, &refunded, &expired,
 		&c.EndToEndID, &c.OriginalEndToEndID, &c.RefundKey,
-		&reason, &c.RefundDescription, &flags, &c.Version)
+		&reason, &c.RefundDescription, &c.UnknownStatus, &flags, &c.Version, &c.Operator)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -56,7 +61,11 @@ func scanCharge(s scanner) (*Charge, error) {
 // PostgreSQL. where is a condition on one indexed column, e.g. "id = ?".
 // save later writes only the columns that changed since.
 func (t *txn) loadCharge(where string, arg any) (*Charge, error) {
-	c, err := scanCharge(t.queryRow("SELECT "+chargeCols+" FROM charges WHERE "+where+t.db.forUpdate(), arg))
+	cols := chargeCols
+	if t.noQR {
+		cols = chargeColsNoQR
+	}
+	c, err := scanCharge(t.queryRow("SELECT "+cols+" FROM charges WHERE "+where+t.db.forUpdate(), arg))
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +83,10 @@ var mutable = []struct {
 }{
 	{"stage", func(c *Charge) any { return string(c.Stage) }},
 	{"reject_reason", func(c *Charge) any { return c.RejectReason }},
+	{"reject_code", func(c *Charge) any { return c.RejectCode }},
+	{"external_reference", func(c *Charge) any { return c.ExternalReference }},
+	{"idempotency_key", func(c *Charge) any { return nullable(c.IdempotencyKey) }},
+	{"replaced_reference", func(c *Charge) any { return c.ReplacedReference }},
 	{"transaction_id", func(c *Charge) any { return nullable(c.TransactionID) }},
 	{"internal_code", func(c *Charge) any { return nullable(c.InternalCode) }},
 	{"copy_and_paste", func(c *Charge) any { return c.CopyAndPaste }},
@@ -90,6 +103,7 @@ var mutable = []struct {
 	{"refund_key", func(c *Charge) any { return nullable(c.RefundKey) }},
 	{"refund_reason", func(c *Charge) any { return string(c.RefundReason) }},
 	{"refund_description", func(c *Charge) any { return c.RefundDescription }},
+	{"unknown_status", func(c *Charge) any { return c.UnknownStatus }},
 	{"flags", func(c *Charge) any { return int64(c.Flags) }},
 	{"bank_ispb", func(c *Charge) any { return bankOf(c).ISPB }},
 	{"bank_name", func(c *Charge) any { return bankOf(c).Bank }},
@@ -105,14 +119,17 @@ func bankOf(c *Charge) psp.BankData {
 }
 
 // save writes the columns of c that changed since loadCharge, gives it the
-// next sequence number as its version and, on PostgreSQL, queues the
-// notification that commits with it. Writing only what changed keeps
-// untouched indexes out of the write (on SQLite every index named in a SET
-// is rewritten). Every change to a charge ends here, after its entries: the
-// sequence row is locked last, which keeps PostgreSQL writers from
-// deadlocking and makes version order the commit order.
+// next version and, on PostgreSQL, records the writing transaction and
+// queues the notification that commits with it. Writing only what changed
+// keeps untouched indexes out of the write (on SQLite every index named in
+// a SET is rewritten). Every change to a charge ends here, after its
+// entries and with its row locked (loadCharge, or the INSERT that made it),
+// so that one charge's versions increase in commit order.
 func (t *txn) save(c *Charge) error {
 	if err := t.flushEntries(); err != nil {
+		return err
+	}
+	if err := t.enrol(c); err != nil {
 		return err
 	}
 	seq, err := t.nextSeq()
@@ -134,7 +151,12 @@ func (t *txn) save(c *Charge) error {
 		q.WriteString(m.col + " = ?, ")
 		args = append(args, v)
 	}
-	q.WriteString("updated_at = ?, version = ? WHERE id = ?")
+	q.WriteString("updated_at = ?, version = ?")
+	if t.db.postgres {
+		// The feed's catch-up finds the change by its writer (feed_pg.go).
+		q.WriteString(", written_xid = pg_current_xact_id()")
+	}
+	q.WriteString(" WHERE id = ?")
 	if _, err := t.exec(q.String(), append(args, micro(c.UpdatedAt), c.Version, c.ID)...); err != nil {
 		return err
 	}
@@ -151,31 +173,53 @@ func (t *txn) save(c *Charge) error {
 	return nil
 }
 
-// nextSeq returns the next version number. The transaction's first call
-// takes t.seqWant numbers (at least one) from the sequence row in one
-// UPDATE, so that a batch of webhook deliveries bumps the row once rather
-// than once per delivery; numbers taken and not used are skipped, which
-// is harmless: versions need only increase, in commit order.
+// nextSeq returns the next version number. Versions must increase for
+// each charge, which its row lock gives.
+//
+// On PostgreSQL it is the sequence charge_versions, which locks nothing, so
+// that writers of different charges do not wait for each other; the change
+// feed there does not rely on versions across charges (feed_pg.go), and
+// the pipeline takes its batch's versions ahead (t.versions). On SQLite,
+// whose writers take turns anyway, it is the counters row 'seq', so that
+// versions follow commit order across charges too, which its feed relies
+// on (it reads that row to see whether anything changed, then the charges
+// whose version passed the last one seen): the transaction's first call
+// takes t.seqWant numbers (at least one) in one UPDATE, so that a batch of
+// webhook deliveries bumps the row once rather than once per delivery;
+// numbers taken and not used are skipped.
 func (t *txn) nextSeq() (int64, error) {
-	if t.seqNext == 0 || t.seqNext > t.seqLast {
+	if len(t.versions) == 0 {
+		switch {
+		case t.pre != nil:
+			return 0, errors.New("store: pipeline ran out of versions")
+		case t.db.postgres:
+			var v int64
+			if err := t.queryRow("SELECT nextval('charge_versions')").Scan(&v); err != nil {
+				return 0, err
+			}
+			return v, nil
+		}
 		n := int64(max(1, t.seqWant))
 		t.seqWant = 0
 		var last int64
 		if err := t.queryRow("UPDATE counters SET value = value + ? WHERE name = 'seq' RETURNING value", n).Scan(&last); err != nil {
 			return 0, err
 		}
-		t.seqNext, t.seqLast = last-n+1, last
+		for v := last - n + 1; v <= last; v++ {
+			t.versions = append(t.versions, v)
+		}
 	}
-	seq := t.seqNext
-	t.seqNext++
-	return seq, nil
+	v := t.versions[0]
+	t.versions = t.versions[1:]
+	return v, nil
 }
 
-// entry queues a line for a charge's timeline. flushEntries writes the
+// entry queues a line for a charge's timeline, its facts as typed values
+// (no sentence: the reader's language words them). flushEntries writes the
 // queue, several lines in one INSERT, before the charge is saved, before
 // the timeline is read within the transaction and before commit; ids
 // follow the order lines were queued in.
-func (t *txn) entry(chargeID int64, kind EntryKind, status psp.Status, outcome, detail string, body []byte, deliveryID int64) {
+func (t *txn) entry(chargeID int64, kind EntryKind, status psp.Status, outcome string, facts Facts, body []byte, deliveryID int64) {
 	var b, d any
 	if body != nil {
 		b = body
@@ -183,7 +227,11 @@ func (t *txn) entry(chargeID int64, kind EntryKind, status psp.Status, outcome, 
 	if deliveryID != 0 {
 		d = deliveryID
 	}
-	t.entries = append(t.entries, chargeID, micro(t.now), string(kind), string(status), outcome, detail, b, d)
+	f, err := encodeFacts(facts)
+	if err != nil && t.entryErr == nil {
+		t.entryErr = err
+	}
+	t.entries = append(t.entries, chargeID, micro(t.now), string(kind), string(status), outcome, f, b, d)
 }
 
 // entryCols is the number of values of one queued entry.
@@ -197,13 +245,16 @@ const maxEntryRows = 8
 var insertEntries = func() (qs [maxEntryRows + 1]string) {
 	for n := 1; n <= maxEntryRows; n++ {
 		rows := strings.Repeat(", (?, ?, ?, ?, ?, ?, ?, ?)", n)[2:]
-		qs[n] = "INSERT INTO entries (charge_id, at, kind, status, outcome, detail, body, delivery_id) VALUES " + rows
+		qs[n] = "INSERT INTO entries (charge_id, at, kind, status, outcome, facts, body, delivery_id) VALUES " + rows
 	}
 	return qs
 }()
 
 // flushEntries writes the timeline lines queued by entry.
 func (t *txn) flushEntries() error {
+	if err := t.entryErr; err != nil {
+		return err
+	}
 	for q := t.entries; len(q) > 0; {
 		n := min(len(q)/entryCols, maxEntryRows)
 		if _, err := t.exec(insertEntries[n], q[:n*entryCols]...); err != nil {
@@ -215,89 +266,3 @@ func (t *txn) flushEntries() error {
 	t.entries = t.entries[:0]
 	return nil
 }
-
-// Fold returns s as the name index holds it: lower-case, accents removed,
-// runs of spaces made one. "  JOÃO  da Conceição" folds to "joao da conceicao".
-func Fold(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	space := false
-	for _, r := range strings.TrimSpace(s) {
-		if unicode.IsSpace(r) {
-			space = true
-			continue
-		}
-		if space {
-			b.WriteByte(' ')
-			space = false
-		}
-		r = unicode.ToLower(r)
-		if f, ok := foldTable[r]; ok {
-			b.WriteString(f)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// foldTable maps the accented letters of Portuguese, Spanish, French and
-// German names to plain ASCII.
-var foldTable = func() map[rune]string {
-	m := map[rune]string{'ß': "ss", 'æ': "ae", 'œ': "oe", 'ø': "o", 'ð': "d", 'þ': "th", 'ł': "l"}
-	for base, accented := range map[string]string{
-		"a": "áàâãäåāăą", "c": "çćĉċč", "d": "ď", "e": "éèêëēĕėęě", "g": "ĝğġģ", "h": "ĥ",
-		"i": "íìîïĩīĭįı", "j": "ĵ", "k": "ķ", "l": "ĺļľ", "n": "ñńņňŉ", "o": "óòôõöōŏő",
-		"r": "ŕŗř", "s": "śŝşš", "t": "ţť", "u": "úùûüũūŭůűų", "w": "ŵ", "y": "ýÿŷ", "z": "źżž",
-	} {
-		for _, r := range accented {
-			m[r] = base
-		}
-	}
-	return m
-}()
-
-// prefixEnd returns the smallest string greater than every string that
-// starts with p, so that "col >= p AND col < prefixEnd(p)" is a prefix
-// match an index can range-scan. UTF-8 sorts as code points, so bumping the
-// last rune is enough; the result stays valid UTF-8 for PostgreSQL.
-func prefixEnd(p string) string {
-	rs := []rune(p)
-	for len(rs) > 0 {
-		last := rs[len(rs)-1] + 1
-		if last >= 0xD800 && last <= 0xDFFF {
-			last = 0xE000
-		}
-		if last <= unicode.MaxRune {
-			rs[len(rs)-1] = last
-			return string(rs)
-		}
-		rs = rs[:len(rs)-1]
-	}
-	return string(rune(unicode.MaxRune))
-}
-
-// normDoc keeps a document's letters and digits, upper-cased: CPFs and
-// (alphanumeric) CNPJs are stored and searched this way.
-func normDoc(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r >= '0' && r <= '9', r >= 'A' && r <= 'Z':
-			b.WriteRune(r)
-		case r >= 'a' && r <= 'z':
-			b.WriteRune(r - 'a' + 'A')
-		}
-	}
-	return b.String()
-}
-
-// maskDoc hides a document for timeline text: only its last digits show.
-func maskDoc(s string) string {
-	if len(s) <= 4 {
-		return "***"
-	}
-	return strings.Repeat("*", len(s)-4) + s[len(s)-4:]
-}
-
-func itoa(v int64) string { return strconv.FormatInt(v, 10) }

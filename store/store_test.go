@@ -24,17 +24,18 @@ type clock struct {
 
 func newClock() *clock { return &clock{t: time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC)} }
 
+// advance moves the clock on by d.
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
 func (c *clock) now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.t = c.t.Add(time.Millisecond)
 	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
 }
 
 // opener opens a fresh journal for one test, and reopens one by its DSN.
@@ -58,11 +59,6 @@ func (o *opener) reopen(t *testing.T, dsn string) *DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
-}
-
-func (o *opener) clock(db *DB) *clock {
-	c, _ := o.clocks.Load(db.dsn)
-	return c.(*clock)
 }
 
 var sqliteOpener = &opener{name: "sqlite", fresh: func(t *testing.T) string {
@@ -156,12 +152,22 @@ func newCharge(t *testing.T, db *DB, opts ...chargeOpt) (*Charge, ids) {
 	return c, id
 }
 
+// genuine is a signed delivery of ev. Each has a body of its own (as if
+// ConnectPSP stamped each attempt); replay copies one byte for byte.
 func genuine(ev psp.Event) *psp.Delivery {
-	body := []byte(fmt.Sprintf(`{"eventType":%q,"data":{"transactionId":%q}}`, ev.Type, ev.Data.TransactionID))
+	eventID := fmt.Sprintf("evt-%d", seq.Add(1))
+	body := []byte(fmt.Sprintf(`{"eventType":%q,"attempt":%q,"data":{"transactionId":%q}}`, ev.Type, eventID, ev.Data.TransactionID))
 	return &psp.Delivery{
-		EventID: fmt.Sprintf("evt-%d", seq.Add(1)), Verdict: psp.VerdictGenuine, Body: body,
+		EventID: eventID, Verdict: psp.VerdictGenuine, Body: body,
 		Signature: psp.Sign(body, "key"), Event: &ev,
 	}
+}
+
+// replay is d delivered again byte for byte: only X-Event-Id is new.
+func replay(d *psp.Delivery) *psp.Delivery {
+	r := *d
+	r.EventID = fmt.Sprintf("evt-%d", seq.Add(1))
+	return &r
 }
 
 func mustGet(t *testing.T, db *DB, id int64) *Charge {

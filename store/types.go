@@ -41,12 +41,13 @@ const (
 	FlagAmountMismatch  Flag = 1 << iota // paid amount differs from the charge
 	FlagPaidAfterExpiry                  // paid after the local expiry time
 	FlagBackwards                        // an observation tried to move the status backwards
-	FlagForged                           // a forged delivery named this charge
+	FlagForged                           // a forged delivery named this charge (journals written before refusals were kept apart)
+	FlagTxidMismatch                     // a signed event named this charge with another transaction's identifiers
 )
 
 // String names the flags set in f, comma-separated: "amount_mismatch,forged".
 func (f Flag) String() string {
-	names := []string{"amount_mismatch", "paid_after_expiry", "backwards", "forged"}
+	names := []string{"amount_mismatch", "paid_after_expiry", "backwards", "forged", "txid_mismatch"}
 	var out []string
 	for i, n := range names {
 		if f&(1<<i) != 0 {
@@ -68,6 +69,9 @@ type NewCharge struct {
 	Payer             psp.Payer
 	ExpiresInMinutes  int
 	WebhookURL        string
+	// Operator is who was at the counter ("" when the shop has no
+	// operators, and for charges recorded from elsewhere).
+	Operator string
 }
 
 // Charge is one transaction as the journal knows it.
@@ -84,6 +88,13 @@ type Charge struct {
 	UpdatedAt         time.Time
 	Stage             Stage
 	RejectReason      string // set when Stage is StageRejected
+	// RejectCode is ConnectPSP's problem code for that refusal, e.g.
+	// psp.CodeDuplicateReference; "" when it sent none.
+	RejectCode string
+	// ReplacedReference is the order reference the charge was first
+	// given, when ConnectPSP already had it and the charge moved on to
+	// its terminal's next one (ReplaceReference); "" otherwise.
+	ReplacedReference string
 
 	// What ConnectPSP returned.
 	TransactionID      string
@@ -107,6 +118,15 @@ type Charge struct {
 	RefundReason      psp.RefundReason
 	RefundDescription string // the audit note; "" sends none
 
+	// UnknownStatus is the last status ConnectPSP reported that pixdesk
+	// does not know, as reported (clipped, not sanitised); "" once a known
+	// status is seen again. Status keeps the last known one.
+	UnknownStatus string
+
+	// Operator is who was at the counter when the charge was made; "" when
+	// none was (no operators defined, an import, a journal before schema 10).
+	Operator string
+
 	Flags Flag
 	// Version increases with every change; the change feed carries it.
 	Version int64
@@ -128,6 +148,12 @@ const (
 	EntryRefundAnswer   EntryKind = "refund_answer"
 	EntryFlag           EntryKind = "flag"
 	EntryImported       EntryKind = "imported" // recorded from a lookup at ConnectPSP
+	// EntryReferenceReplaced: ConnectPSP had the order reference already,
+	// so the pending charge took its terminal's next one and a new key.
+	EntryReferenceReplaced EntryKind = "reference_replaced"
+	// EntryRefundAuthorised: who asked for the refund and who approved it
+	// (AuthoriseRefund).
+	EntryRefundAuthorised EntryKind = "refund_authorised"
 )
 
 // Entry is one line of a charge's history.
@@ -140,7 +166,12 @@ type Entry struct {
 	Status psp.Status
 	// Outcome says what the entry did: "applied", "duplicate", "backwards", "forged", …
 	Outcome string
-	// Detail is a short human note; for webhooks the event id and verdict.
+	// Facts is what the entry says beyond its kind, status and outcome,
+	// to be worded in the reader's language; zero for entries written
+	// before the journal kept facts (schema 8).
+	Facts Facts
+	// Detail is the English note such older entries carry instead of
+	// Facts; entries written since leave it empty.
 	Detail string
 	// Body is the raw webhook body or API answer, when there is one.
 	Body []byte
@@ -161,10 +192,22 @@ const (
 	OutcomeBackwards Outcome = "backwards" // not an allowed move: recorded and ignored
 	OutcomeUnknown   Outcome = "unknown"   // no local charge matches
 	OutcomeUpdated   Outcome = "updated"   // same status, new details recorded
-	OutcomeForged    Outcome = "forged"
-	OutcomeMalformed Outcome = "malformed"
-	OutcomeIgnored   Outcome = "ignored" // recorded only: unknown status or event type
+	OutcomeForged    Outcome = "forged"    // failed verification: refused, no charge touched
+	OutcomeMalformed Outcome = "malformed" // signed, but not an event pixdesk can read
+	OutcomeIgnored   Outcome = "ignored"   // recorded only: unknown status or event type
+	// OutcomeMismatch: a signed event named the charge (by order reference
+	// or internal code) with a transactionId other than the charge's:
+	// recorded, flagged FlagTxidMismatch, not applied.
+	OutcomeMismatch Outcome = "mismatch"
 )
+
+// Receipt is what recording one webhook delivery did.
+type Receipt struct {
+	// ChargeID is the charge the delivery was recorded on; 0 when it named
+	// none, and always for a refused delivery, which touches no charge.
+	ChargeID int64
+	Outcome  Outcome
+}
 
 // Query filters a search. Zero fields do not filter.
 type Query struct {
@@ -188,6 +231,16 @@ type Cursor struct {
 
 // Cursor returns the keyset position of c, to continue a Search after it.
 func (c *Charge) Cursor() Cursor { return Cursor{CreatedAt: c.CreatedAt, ID: c.ID} }
+
+// Newer reports whether c comes before o in the newest-first order: created
+// later, or at the same time with a higher ID. The zero Cursor is older
+// than every charge.
+func (c Cursor) Newer(o Cursor) bool {
+	if !c.CreatedAt.Equal(o.CreatedAt) {
+		return c.CreatedAt.After(o.CreatedAt)
+	}
+	return c.ID > o.ID
+}
 
 // DeliveryRecord is one webhook delivery as the journal kept it.
 type DeliveryRecord struct {

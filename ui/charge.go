@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -8,7 +9,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/pixdesk/pixdesk/internal/safetext"
 	"github.com/pixdesk/pixdesk/psp"
+	"github.com/pixdesk/pixdesk/psp/brcode"
 	"github.com/pixdesk/pixdesk/store"
 )
 
@@ -17,7 +20,9 @@ import (
 //
 // The QR is encoded once per payload (NewQR) and its renderings are
 // chosen in set and setSize, never in view: a countdown tick redraws text
-// around a cached block.
+// around a cached block. A code that fails its CRC is never drawn
+// (badCRC): the payer's bank would refuse it, or worse, read a corrupted
+// one.
 type chargeScreen struct {
 	env           *env
 	width, height int
@@ -27,21 +32,18 @@ type chargeScreen struct {
 	payload string
 	qr      *QR
 	qrErr   error
+	badCRC  bool // qrErr is the CRC check's
 
 	// Layout, computed when the charge or the size changes.
 	mode     qrMode
-	qrLines  []string // the QR block, one string per row
-	qrCols   int
+	block    QRRender // the QR in the layout, when mode is not qrNone
+	blockAt  [2]int   // its top-left cell in the body (row, column)
 	infoW    int
 	static   []string // the details above the countdown
 	tail     []string // the copy-and-paste text below it
 	need     [2]int   // window size a QR needs, when mode is qrNone
 	fullFits bool
 	full     QRRender
-	// sextantFits and fullSextantFits: in half blocks nothing fits, but
-	// sextants (an opt-in, --qr-style sextant) would, on this screen or
-	// in the full-window view.
-	sextantFits, fullSextantFits bool
 
 	polled bool // PollNow was asked at expiry
 }
@@ -75,7 +77,12 @@ func (s *chargeScreen) set(c *store.Charge) {
 	s.c = c
 	if c.CopyAndPaste != s.payload || (s.qr == nil && s.qrErr == nil) {
 		s.payload = c.CopyAndPaste
-		s.qr, s.qrErr = NewQR(c.CopyAndPaste)
+		s.qr, s.qrErr, s.badCRC = nil, brcode.CheckCRC(c.CopyAndPaste), false
+		if s.qrErr != nil {
+			s.badCRC = true
+		} else {
+			s.qr, s.qrErr = NewQR(c.CopyAndPaste)
+		}
 	}
 	s.layout()
 }
@@ -83,6 +90,15 @@ func (s *chargeScreen) set(c *store.Charge) {
 func (s *chargeScreen) setSize(w, h int) {
 	s.width, s.height = w, h
 	s.layout()
+}
+
+// chromeRows is how many rows the console draws around this screen (the
+// open-charges strip, flash, help, status bar): the window less the body.
+func (s *chargeScreen) chromeRows() int {
+	if s.fullH > s.height {
+		return s.fullH - s.height
+	}
+	return 1 + 1 + statusBarHeight
 }
 
 // setFullSize sets the window size for the full-window QR.
@@ -97,16 +113,7 @@ func (s *chargeScreen) render(cols, rows int) QRRender {
 	if s.qr == nil || cols <= 0 || rows <= 0 {
 		return QRRender{}
 	}
-	return s.qr.Render(cols, rows, s.env.cfg.QRStyle, s.env.styles.colour())
-}
-
-// sextantsFit reports whether, drawing in half blocks, sextants would fit
-// a box that half blocks do not (the result is cached like any render).
-func (s *chargeScreen) sextantsFit(cols, rows int) bool {
-	if s.qr == nil || s.env.cfg.QRStyle != QRHalfBlocks || cols <= 0 || rows <= 0 {
-		return false
-	}
-	return s.qr.Render(cols, rows, QRSextants, s.env.styles.colour()).OK
+	return s.qr.Render(cols, rows, s.env.qrTarget())
 }
 
 // layout chooses where the QR goes: beside the details, above a compact
@@ -115,47 +122,57 @@ func (s *chargeScreen) layout() {
 	if s.c == nil || s.width == 0 {
 		return
 	}
-	s.mode, s.qrLines, s.qrCols = qrNone, nil, 0
-	s.sextantFits, s.fullSextantFits = false, false
+	s.mode, s.block, s.blockAt, s.need = qrNone, QRRender{}, [2]int{}, [2]int{}
 	s.infoW = s.width
 	w, h := s.width, s.height
 
 	if r := s.render(w-gapWidth-minInfoWidth, h); r.OK {
-		s.mode, s.qrCols = qrSide, r.Cols
-		s.qrLines = strings.Split(r.Text, "\n")
+		s.mode, s.block = qrSide, r
 		s.infoW = min(w-r.Cols-gapWidth, 72)
 	} else if r := s.render(w, h-compactLines); r.OK {
-		s.mode, s.qrCols = qrStacked, r.Cols
-		s.qrLines = strings.Split(r.Text, "\n")
+		s.mode, s.block = qrStacked, r
+		s.blockAt = [2]int{0, max(0, (w-r.Cols)/2)}
 		s.infoW = w
-	} else if s.qr != nil {
+	} else if r.NeedCols > 0 {
 		// The smaller of the two layouts, as a window size (body plus
 		// the console's chrome: margin, flash, help and status bar).
 		// Never below the smallest window the console works in.
-		side := atLeastMin(r.NeedCols+gapWidth+minInfoWidth+2, r.NeedRows+1+1+statusBarHeight)
-		stacked := atLeastMin(r.NeedCols+2, r.NeedRows+compactLines+1+1+statusBarHeight)
+		side := atLeastMin(r.NeedCols+gapWidth+minInfoWidth+2, r.NeedRows+s.chromeRows())
+		stacked := atLeastMin(r.NeedCols+2, r.NeedRows+compactLines+s.chromeRows())
 		s.need = stacked
 		if side[0]*side[1] < stacked[0]*stacked[1] {
 			s.need = side
 		}
-		s.sextantFits = s.sextantsFit(w-gapWidth-minInfoWidth, h) || s.sextantsFit(w, h-compactLines)
 	}
 	if s.fullW > 0 {
 		s.full = s.render(s.fullW, s.fullH-2)
 		s.fullFits = s.full.OK
-		s.fullSextantFits = !s.full.OK && s.sextantsFit(s.fullW, s.fullH-2)
 	}
 	s.static, s.tail = s.details()
+}
+
+// imageKey names the image the screen shows and where, "" when it shows
+// none; full is the full-window view.
+func (s *chargeScreen) imageKey(full bool) string {
+	r, at := s.block, s.blockAt
+	if full {
+		r, at = s.full, s.fullAt()
+	}
+	if !r.Kind.Graphics() || (!full && s.mode == qrNone) {
+		return ""
+	}
+	return fmt.Sprintf("charge %v %d×%d at %d,%d", r.Kind, r.Cols, r.Rows, at[0], at[1])
 }
 
 // details builds the lines that change only with the charge or the size.
 func (s *chargeScreen) details() (static, tail []string) {
 	st, l, c := s.env.styles, s.env.lang, s.c
 	if s.mode == qrStacked {
-		line := st.Amount.Render(c.Amount.String()) + "  " + c.Payer.Name + st.Muted.Render(" · "+psp.MaskDocument(c.Payer.Document)+" · "+c.ExternalReference)
+		line := withTail(st.Amount.Render(c.Amount.String())+"  "+c.Payer.Name, st.Muted.Render(" · "+psp.MaskDocument(c.Payer.Document)), s.infoW) +
+			st.Muted.Render(" · "+c.ExternalReference)
 		static = []string{truncate(line, s.infoW)}
 		tail = append([]string{"", st.Label.Render(l.s(kLabelCopyPaste))}, strings.Split(hardWrap(c.CopyAndPaste, s.infoW), "\n")...)
-		if len(s.qrLines)+len(static)+countdownLines+len(tail) > s.height {
+		if s.block.Rows+len(static)+countdownLines+len(tail) > s.height {
 			tail = nil // the QR comes first; c still copies the code
 		}
 		return static, tail
@@ -179,20 +196,13 @@ func (s *chargeScreen) details() (static, tail []string) {
 		"",
 	}
 	if s.mode == qrNone {
-		var msg string
-		switch {
-		case s.qrErr != nil:
-			msg = st.Error.Render(wrap(l.s(kQRError, s.qrErr), s.infoW))
-		default:
-			msg = st.Warn.Render(wrap(l.s(kQRTooSmall, s.need[0], s.need[1]), s.infoW))
-			if s.fullFits {
-				msg += "\n" + st.Warn.Render(wrap(l.s(kQRFullFits), s.infoW))
-			}
-			if s.sextantFits {
-				msg += "\n" + st.Warn.Render(wrap(l.s(kQRSextantFits), s.infoW))
-			}
-		}
-		tail = append(tail, "", msg)
+		tail = append(tail, "", s.noQR())
+	}
+	if hint := s.sextantHint(); hint != "" {
+		tail = append(append(tail, ""), strings.Split(hint, "\n")...) // beside the QR: one line each
+	}
+	if s.badCRC {
+		return static, tail // a corrupted code is not offered to copy either
 	}
 	tail = append(tail, "", st.Label.Render(l.s(kLabelCopyPaste)))
 	tail = append(tail, strings.Split(hardWrap(c.CopyAndPaste, s.infoW), "\n")...)
@@ -267,7 +277,17 @@ func (s *chargeScreen) countdown() []string {
 		clockText = st.Countdown.Render(mmss(left))
 		bar = meter(st.BarFill, st.BarEmpty, s.infoW, pct)
 	}
+	if c.UnknownStatus != "" {
+		status = st.Warn.Render(unknownStatus(l, c))
+	}
 	return []string{st.Label.Render(label) + clockText, bar, status}
+}
+
+// unknownStatus words a status ConnectPSP reported that pixdesk does not
+// know. The charge is a display copy (shownCharge), so the text is
+// visible already; it is cut short to fit one line.
+func unknownStatus(l lang, c *store.Charge) string {
+	return l.s(kUnknownStatus, safetext.Clip(c.UnknownStatus, 40))
 }
 
 // meter draws a w-cell bar filled to pct, as bubbles/progress's ViewAs
@@ -286,16 +306,18 @@ func (s *chargeScreen) update(msg tea.Msg) tea.Cmd {
 	}
 	k, b := s.env.keys, s.env.backend
 	switch {
-	case key.Matches(km, k.Copy):
-		return copyText(s.env.cfg.Clipboard, s.c.ID, s.c.CopyAndPaste)
+	case key.Matches(km, k.Copy) && !s.badCRC:
+		return copyText(s.env.ctx, s.env.cfg.Clipboard, s.env.cfg.Output, s.c.ID, s.c.CopyAndPaste)
 	case key.Matches(km, k.Refresh):
-		return refreshCharge(b, s.c.ID)
+		return refreshCharge(s.env.ctx, b, s.c.ID)
 	case key.Matches(km, k.New):
-		return emit(newChargeMsg{})
-	case key.Matches(km, k.Full):
-		return emit(fullQRMsg{on: true})
+		s.env.tell(newChargeMsg{})
+		return nil
+	case key.Matches(km, k.Full) && !s.badCRC:
+		s.env.tell(fullQRMsg{on: true})
+		return nil
 	case key.Matches(km, k.Simulate):
-		return simulatePay(b, s.c.ID)
+		return simulatePay(s.env.ctx, b, s.c.ID)
 	}
 	return nil
 }
@@ -313,11 +335,11 @@ func (s *chargeScreen) view() string {
 	switch s.mode {
 	case qrSide:
 		pad := strings.Repeat(" ", gapWidth)
-		for i := 0; i < max(len(s.qrLines), len(info)); i++ {
-			if i < len(s.qrLines) {
-				b.WriteString(s.qrLines[i])
+		for i := 0; i < max(s.block.Rows, len(info)); i++ {
+			if i < s.block.Rows {
+				b.WriteString(s.block.Lines[i])
 			} else {
-				b.WriteString(strings.Repeat(" ", s.qrCols))
+				b.WriteString(strings.Repeat(" ", s.block.Cols))
 			}
 			if i < len(info) {
 				b.WriteString(pad)
@@ -326,8 +348,8 @@ func (s *chargeScreen) view() string {
 			b.WriteByte('\n')
 		}
 	case qrStacked:
-		indent := strings.Repeat(" ", max(0, (s.width-s.qrCols)/2))
-		for _, line := range s.qrLines {
+		indent := strings.Repeat(" ", s.blockAt[1])
+		for _, line := range s.block.Lines {
 			b.WriteString(indent + line + "\n")
 		}
 		for _, line := range info {
@@ -342,37 +364,75 @@ func (s *chargeScreen) view() string {
 }
 
 // fullView is the QR alone, centred in the whole window, for the customer.
+// It is laid out by hand rather than with lipgloss.Place: an image's lines
+// have no width lipgloss can measure.
 func (s *chargeScreen) fullView() string {
 	st, l := s.env.styles, s.env.lang
 	if s.c == nil {
 		return ""
 	}
-	var body string
-	if s.full.OK {
-		body = s.full.Text
-	} else {
-		need := atLeastMin(s.full.NeedCols, s.full.NeedRows+2)
-		msg := l.s(kQRTooSmall, need[0], need[1])
-		if s.fullSextantFits {
-			msg += "\n" + l.s(kQRSextantFits)
-		}
-		body = st.Warn.Width(max(10, s.fullW-4)).Render(msg)
-	}
 	caption := st.Amount.Render(l.s(kScanMe, s.c.Amount))
 	foot := st.Muted.Render(l.s(kAnyKey))
-	block := lipgloss.JoinVertical(lipgloss.Center, caption, body, foot)
-	return lipgloss.Place(s.fullW, s.fullH, lipgloss.Center, lipgloss.Center, block)
+	if !s.full.OK {
+		need := atLeastMin(s.full.NeedCols, s.full.NeedRows+2)
+		msg := s.fullMessage(need)
+		body := st.Notice.Width(max(10, s.fullW-4)).Render(msg)
+		block := lipgloss.JoinVertical(lipgloss.Center, caption, body, foot)
+		return lipgloss.Place(s.fullW, s.fullH, lipgloss.Center, lipgloss.Center, block)
+	}
+	at := s.fullAt()
+	var b strings.Builder
+	line := func(text string, width int) {
+		b.WriteString(strings.Repeat(" ", max(0, (s.fullW-width)/2)))
+		b.WriteString(text)
+		b.WriteByte('\n')
+	}
+	for range at[0] - 1 {
+		b.WriteByte('\n')
+	}
+	line(caption, lipgloss.Width(caption))
+	for _, l := range s.full.Lines {
+		line(l, s.full.Cols)
+	}
+	line(foot, lipgloss.Width(foot))
+	for range s.fullH - at[0] - s.full.Rows - 1 {
+		b.WriteByte('\n')
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// fullAt is where the full-window QR's top-left cell is: centred under its
+// caption, with the foot below it, so the image never reaches the last row.
+func (s *chargeScreen) fullAt() [2]int {
+	top := max(1, (s.fullH-s.full.Rows-2)/2+1)
+	return [2]int{top, max(0, (s.fullW-s.full.Cols)/2)}
 }
 
 func (s *chargeScreen) ShortHelp() []key.Binding {
 	k := s.env.keys
-	return []key.Binding{k.Copy, k.Refresh, k.New, k.Full, k.Simulate, k.Open, k.Help, k.Quit}
+	// The most used first: a narrow window keeps these, and "?".
+	if s.badCRC {
+		return []key.Binding{k.New, k.Refresh, k.Open, k.Simulate, k.Help, k.Quit}
+	}
+	return []key.Binding{k.Copy, k.New, k.Full, k.Open, k.Refresh, k.Simulate, k.Help, k.Quit}
 }
 
 func (s *chargeScreen) FullHelp() [][]key.Binding {
 	k := s.env.keys
-	return [][]key.Binding{{k.Copy, k.Full}, {k.Refresh, k.Simulate}, {k.New, k.Open, k.Lookup}, {k.Help, k.Quit}}
+	return [][]key.Binding{{k.Copy, k.Full}, {k.Refresh, k.Simulate}, {k.New, k.Open, k.Lookup}, {k.Lock, k.Help, k.Quit}}
 }
+
+// shows is the charge on screen.
+func (s *chargeScreen) shows() int64 {
+	if s.c == nil {
+		return 0
+	}
+	return s.c.ID
+}
+
+func (s *chargeScreen) captures() bool { return false }
+
+func (s *chargeScreen) typing() bool { return false }
 
 // atLeastMin is a window size raised to the console's smallest usable one.
 func atLeastMin(cols, rows int) [2]int {

@@ -13,15 +13,20 @@ import (
 // every countdown tick. The QR is cached, so this is text layout only.
 func BenchmarkChargeView(b *testing.B) {
 	for _, size := range []struct {
-		name string
-		w, h int
-	}{{"80x24", 80, 24}, {"120x40", 120, 40}} {
+		name  string
+		w, h  int
+		sixel bool
+	}{{"80x24", 80, 24, false}, {"120x40", 120, 40, false}, {"80x24-sixel", 80, 24, true}, {"120x40-sixel", 120, 40, true}} {
 		b.Run(size.name, func(b *testing.B) {
 			var out bytes.Buffer
-			m, f := newTestModel(b, testConfig(&out), size.w, size.h)
+			cfg := testConfig(&out)
+			if size.sixel {
+				cfg.Caps = sixel8x16
+			}
+			m, f := newTestModel(b, cfg, size.w, size.h)
 			c := openCharge(1)
 			f.put(c)
-			run(m, latestMsg{c: c})
+			m.Update(latestMsg{c: c}) // its commands are not needed here
 			if m.active != m.charge {
 				b.Fatal("not on the charge screen")
 			}

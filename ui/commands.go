@@ -2,13 +2,12 @@ package ui
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
-	"io"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/pixdesk/pixdesk/psp"
 	"github.com/pixdesk/pixdesk/store"
 	"github.com/pixdesk/pixdesk/store/engine"
 )
@@ -42,15 +41,6 @@ func Forward(ctx context.Context, p *tea.Program, notices <-chan engine.Notice, 
 			}
 			p.Send(ChangeMsg{c})
 		}
-	}
-}
-
-// OSC52 returns a clipboard function that asks the terminal on w to copy
-// text (the OSC 52 escape), which works over SSH as well.
-func OSC52(w io.Writer) func(text string) error {
-	return func(text string) error {
-		_, err := io.WriteString(w, "\x1b]52;c;"+base64.StdEncoding.EncodeToString([]byte(text))+"\a")
-		return err
 	}
 }
 
@@ -92,9 +82,19 @@ type (
 		c   *store.Charge
 		err error
 	}
-	// copiedMsg reports the clipboard write of charge id's code.
+	// copiedMsg reports where charge id's code was copied to.
 	copiedMsg struct {
 		id  int64
+		via copyVia
+		err error
+	}
+	// openMsg lists the charges open on this terminal at start.
+	openMsg struct{ cs []*store.Charge }
+	// sameMsg answers submit seq's question "is a charge with the same
+	// amount and document still awaiting payment?": c, or nil.
+	sameMsg struct {
+		seq int
+		c   *store.Charge
 		err error
 	}
 	// simulatedMsg reports the sandbox payment of charge id.
@@ -105,8 +105,10 @@ type (
 	// hintExpiredMsg clears the form's transient hint numbered seq.
 	hintExpiredMsg struct{ seq int }
 
-	// Navigation, emitted by screens and handled by the root model.
+	// Navigation and submits, told by screens (env.tell) and handled by
+	// the root model in the same Update.
 	submitMsg    struct{ in engine.Input }
+	openSameMsg  struct{ c *store.Charge } // open the matching charge instead
 	stopWaitMsg  struct{}
 	newChargeMsg struct{ from *store.Charge } // from: prefill the form with its values
 	fullQRMsg    struct{ on bool }
@@ -126,15 +128,59 @@ func checkHealth(b Backend) tea.Cmd {
 }
 
 // loadLatest asks for the charge left open on this terminal.
-func loadLatest(b Backend) tea.Cmd {
+func loadLatest(ctx context.Context, b DisplaySource) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+		ctx, cancel := context.WithTimeout(ctx, loadTimeout)
 		defer cancel()
 		c, err := b.LatestOpen(ctx)
 		if errors.Is(err, store.ErrNotFound) {
 			c, err = nil, nil
 		}
 		return latestMsg{c, err}
+	}
+}
+
+// openWindow is how far back open charges are looked for: no charge is
+// valid for longer (engine.MaxExpiryMinutes), and a margin.
+const openWindow = engine.MaxExpiryMinutes*time.Minute + time.Hour
+
+// loadOpen lists the charges awaiting payment on this terminal, for the
+// open-charges strip. With no terminal name there is no telling them
+// from other counters': none are listed.
+func loadOpen(ctx context.Context, b Backend, terminal string, now time.Time) tea.Cmd {
+	if terminal == "" {
+		return nil
+	}
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, loadTimeout)
+		defer cancel()
+		cs, err := b.Search(ctx, store.Query{Terminal: terminal, Statuses: []psp.Status{psp.StatusAwaitingPayment},
+			From: now.Add(-openWindow), Limit: maxOpenListed})
+		if err != nil {
+			return nil // the strip fills as charges are made; start-up goes on
+		}
+		return openMsg{cs}
+	}
+}
+
+// maxOpenListed bounds the charges the strip starts with.
+const maxOpenListed = 50
+
+// findSame looks for a charge with in's amount and document that is still
+// to be paid (created and not expired, or still being created), on any
+// counter: the same customer charged twice.
+func findSame(ctx context.Context, b Backend, seq int, in engine.Input, now time.Time) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, loadTimeout)
+		defer cancel()
+		cs, err := b.Search(ctx, store.Query{Text: psp.NormalizeDocument(in.Payer.Document), Amount: in.Amount,
+			From: now.Add(-openWindow), Limit: maxOpenListed})
+		for _, c := range cs {
+			if c.Amount == in.Amount && open(c) && (c.ExpiresAt.IsZero() || c.ExpiresAt.After(now)) {
+				return sameMsg{seq: seq, c: c}
+			}
+		}
+		return sameMsg{seq: seq, err: err}
 	}
 }
 
@@ -152,9 +198,9 @@ func createCharge(ctx context.Context, b Backend, seq int, in engine.Input) tea.
 // resendCharge has the engine send pending charge id again now, with its
 // stored idempotency key. Esc does not cancel it: the answer is tracked
 // like any other.
-func resendCharge(b Backend, id int64) tea.Cmd {
+func resendCharge(ctx context.Context, b Backend, id int64) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), createTimeout)
+		ctx, cancel := context.WithTimeout(ctx, createTimeout)
 		defer cancel()
 		c, err := b.Resume(ctx, id)
 		return resentMsg{id, c, err}
@@ -162,9 +208,9 @@ func resendCharge(b Backend, id int64) tea.Cmd {
 }
 
 // reloadCharge reads a charge from the store after a hint.
-func reloadCharge(b Backend, id int64) tea.Cmd {
+func reloadCharge(ctx context.Context, b DisplaySource, id int64) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+		ctx, cancel := context.WithTimeout(ctx, loadTimeout)
 		defer cancel()
 		c, err := b.Charge(ctx, id)
 		return chargeMsg{id: id, c: c, err: err}
@@ -172,9 +218,9 @@ func reloadCharge(b Backend, id int64) tea.Cmd {
 }
 
 // refreshCharge asks ConnectPSP for the charge now.
-func refreshCharge(b Backend, id int64) tea.Cmd {
+func refreshCharge(ctx context.Context, b Backend, id int64) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
+		ctx, cancel := context.WithTimeout(ctx, refreshTimeout)
 		defer cancel()
 		c, err := b.Refresh(ctx, id)
 		return chargeMsg{id: id, c: c, err: err, refresh: true}
@@ -187,24 +233,11 @@ func pollNow(b Backend, id int64) tea.Cmd {
 }
 
 // simulatePay pays the charge in the sandbox.
-func simulatePay(b Backend, id int64) tea.Cmd {
+func simulatePay(ctx context.Context, b Backend, id int64) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
+		ctx, cancel := context.WithTimeout(ctx, refreshTimeout)
 		defer cancel()
 		return simulatedMsg{id, b.SimulatePay(ctx, id)}
-	}
-}
-
-// copyText hands charge id's text to the clipboard function.
-func copyText(clip func(string) error, id int64, text string) tea.Cmd {
-	return func() tea.Msg { return copiedMsg{id, clip(text)} }
-}
-
-// ring sounds the terminal bell on w.
-func ring(w io.Writer) tea.Cmd {
-	return func() tea.Msg {
-		_, _ = io.WriteString(w, "\a")
-		return nil
 	}
 }
 

@@ -121,11 +121,12 @@ func (s *creatingScreen) update(msg tea.Msg) tea.Cmd {
 	case tea.KeyMsg:
 		switch k := s.env.keys; {
 		case key.Matches(msg, k.StopWaiting):
-			return emit(stopWaitMsg{})
+			s.env.tell(stopWaitMsg{})
+			return nil
 		case key.Matches(msg, k.Resend):
 			s.resending, s.retried = true, true
 			s.offerResend()
-			return resendCharge(s.env.backend, s.id)
+			return resendCharge(s.env.ctx, s.env.backend, s.id)
 		}
 	case spinner.TickMsg:
 		var cmd tea.Cmd
@@ -165,7 +166,7 @@ func (s *creatingScreen) view() string {
 		b.WriteByte('\n')
 	}
 	if s.prog.Stage == psp.StageRetrying && s.prog.Err != nil {
-		para(st.Warn.Render, s.prog.Err.Error())
+		para(st.Warn.Render, errText(s.prog.Err))
 	}
 	if s.retried {
 		para(st.Value.Render, l.s(kSameKey))
@@ -191,3 +192,17 @@ func (s *creatingScreen) ShortHelp() []key.Binding {
 }
 
 func (s *creatingScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
+
+// shows is the charge being created, once its id is known.
+func (s *creatingScreen) shows() int64 { return s.id }
+
+func (s *creatingScreen) captures() bool { return false }
+
+func (s *creatingScreen) typing() bool { return false }
+
+// waiting reports whether the screen waits for a create (its own call, or
+// a pending charge the engine resends).
+func (s *creatingScreen) waiting() bool { return s.seq != 0 }
+
+// waitsFor reports whether the screen waits for charge id.
+func (s *creatingScreen) waitsFor(id int64) bool { return s.seq != 0 && s.id == id }

@@ -21,6 +21,7 @@ type detailScreen struct {
 	env           *env
 	keys          lookupKeys
 	width, height int
+	reads         scope // this charge's loads, cancelled when it is left
 
 	c  *store.Charge
 	ci *psp.CashIn // not recorded here (c is nil)
@@ -36,6 +37,11 @@ type detailScreen struct {
 	noteBad bool
 
 	refund *refundDialog // open while a refund is being asked for
+
+	// audit is the charge's entries in the audit trail (nil without an
+	// Authority).
+	audit    []store.AuditEntry
+	auditErr error
 }
 
 var _ screen = (*detailScreen)(nil)
@@ -46,19 +52,19 @@ func newDetail(e *env) *detailScreen { return &detailScreen{env: e, keys: newLoo
 func (s *detailScreen) show(c *store.Charge) tea.Cmd {
 	s.reset()
 	s.c = c
-	s.setKeys()
-	return loadTimeline(s.env.backend, c.ID)
+	ctx := s.reads.renew(s.env.ctx)
+	return tea.Batch(loadTimeline(ctx, s.env.backend, c.ID), loadAudit(ctx, s.env.cfg.Authority, c.ID))
 }
 
 // showRemote opens a transaction found only at ConnectPSP.
 func (s *detailScreen) showRemote(ci *psp.CashIn) tea.Cmd {
 	s.reset()
 	s.ci = ci
-	s.setKeys()
 	return nil
 }
 
 func (s *detailScreen) reset() {
+	s.reads.end() // what the detail showed before is not read any more
 	*s = detailScreen{env: s.env, keys: s.keys, width: s.width, height: s.height}
 }
 
@@ -72,9 +78,16 @@ func (s *detailScreen) setSize(w, h int) {
 // typing: the refund note takes letters.
 func (s *detailScreen) typing() bool { return s.refund != nil && s.refund.typing() }
 
-// setKeys enables only the actions that make sense for the status.
-func (s *detailScreen) setKeys() {
-	k, c := &s.keys, s.c
+// shows: the detail is the lookup's, not a counter screen.
+func (s *detailScreen) shows() int64 { return 0 }
+
+// captures: the refund dialog keeps its keys until it is closed.
+func (s *detailScreen) captures() bool { return s.refund != nil }
+
+// keysNow is the bindings with only the actions that make sense for the
+// status, and for the time (a QR can be reopened until it expires).
+func (s *detailScreen) keysNow() lookupKeys {
+	k, c := s.keys, s.c
 	local := c != nil
 	k.Refresh.SetEnabled(local && c.Stage == store.StageCreated && c.TransactionID != "")
 	k.Reopen.SetEnabled(local && c.Stage == store.StageCreated && c.Status == psp.StatusAwaitingPayment &&
@@ -82,6 +95,7 @@ func (s *detailScreen) setKeys() {
 	k.Refund.SetEnabled(local && c.Status == psp.StatusPaid)
 	k.Reveal.SetEnabled(s.document() != "")
 	k.Import.SetEnabled(!local && s.ci != nil)
+	return k
 }
 
 // document is the payer's document, unmasked.
@@ -100,7 +114,7 @@ func (s *detailScreen) changed(id int64) tea.Cmd {
 	if s.c == nil || s.c.ID != id {
 		return nil
 	}
-	return tea.Batch(loadDetail(s.env.backend, id, false), loadTimeline(s.env.backend, id))
+	return tea.Batch(loadDetail(s.reads.context(s.env.ctx), s.env.backend, id, false), loadTimeline(s.reads.context(s.env.ctx), s.env.backend, id))
 }
 
 func (s *detailScreen) update(msg tea.Msg) tea.Cmd {
@@ -124,10 +138,9 @@ func (s *detailScreen) update(msg tea.Msg) tea.Cmd {
 		if msg.c != nil {
 			s.c = msg.c
 		}
-		s.setKeys()
 		if msg.refresh {
 			s.note, s.noteBad = l.s(kRefreshed, shortStatus(l, s.c)), false
-			return loadTimeline(s.env.backend, msg.id)
+			return loadTimeline(s.reads.context(s.env.ctx), s.env.backend, msg.id)
 		}
 		return nil
 	case timelineMsg:
@@ -150,12 +163,17 @@ func (s *detailScreen) update(msg tea.Msg) tea.Cmd {
 		}
 		if msg.c != nil {
 			s.c = msg.c
-			s.setKeys()
 		}
 		if s.refund != nil {
 			s.refund.done(msg)
 		}
-		return loadTimeline(s.env.backend, msg.id)
+		ctx := s.reads.context(s.env.ctx)
+		return tea.Batch(loadTimeline(ctx, s.env.backend, msg.id), loadAudit(ctx, s.env.cfg.Authority, msg.id))
+	case auditMsg:
+		if s.c != nil && s.c.ID == msg.id {
+			s.audit, s.auditErr = msg.entries, msg.err
+		}
+		return nil
 	}
 	if s.refund != nil {
 		return s.refund.update(msg)
@@ -168,41 +186,52 @@ func (s *detailScreen) key(msg tea.KeyMsg) tea.Cmd {
 		cmd, closed := s.refund.key(msg)
 		if closed {
 			s.refund = nil
-			s.setKeys()
 		}
 		return cmd
 	}
-	s.setKeys()
-	k, b := s.keys, s.env.backend
+	k, b := s.keysNow(), s.env.backend
 	switch {
 	case key.Matches(msg, k.Back):
-		return emit(closeDetailMsg{})
+		s.env.tell(closeDetailMsg{})
+		return nil
 	case key.Matches(msg, k.Refresh):
 		s.busy, s.note = s.env.lang.s(kAsking), ""
-		return loadDetail(b, s.c.ID, true)
+		return loadDetail(s.reads.context(s.env.ctx), b, s.c.ID, true)
 	case key.Matches(msg, k.Reopen):
-		return emit(reopenQRMsg{s.c})
+		s.env.tell(reopenQRMsg{s.c})
+		return nil
 	case key.Matches(msg, k.Refund):
 		s.note = ""
 		s.refund = newRefundDialog(s.env, s.keys, s.c)
 		s.refund.setSize(s.width, s.height)
 		return nil
 	case key.Matches(msg, k.Reveal):
-		s.reveal = !s.reveal
-		return nil
+		return s.toggleReveal()
 	case key.Matches(msg, k.Import):
 		s.busy, s.note = s.env.lang.s(kImporting), ""
-		return importRemote(b, s.ci)
+		return importRemote(s.env.ctx, b, s.ci)
 	case key.Matches(msg, k.Up):
-		s.offset = max(0, s.offset-1)
+		s.scroll(-1)
 	case key.Matches(msg, k.Down):
-		s.offset++
+		s.scroll(1)
 	case key.Matches(msg, k.PgUp):
-		s.offset = max(0, s.offset-s.height/2)
+		s.scroll(-s.height / 2)
 	case key.Matches(msg, k.PgDown):
-		s.offset += s.height / 2
+		s.scroll(s.height / 2)
 	}
 	return nil
+}
+
+// detailHead is how many lines stay on top: the title and the line under it.
+const detailHead = 2
+
+// room is how many of the scrolling lines fit above the footer.
+func (s *detailScreen) room() int { return max(1, s.height-detailHead-1) }
+
+// scroll moves the body by d lines, within what there is to show.
+func (s *detailScreen) scroll(d int) {
+	last := max(0, len(s.lines())-detailHead-s.room())
+	s.offset = min(max(0, min(s.offset, last)+d), last)
 }
 
 func (s *detailScreen) view() string {
@@ -212,13 +241,11 @@ func (s *detailScreen) view() string {
 	if s.c == nil && s.ci == nil {
 		return ""
 	}
-	s.setKeys()
 	lines := s.lines()
 	// The title and the line under it stay; the rest scrolls.
-	head, rest := lines[:2], lines[2:]
-	room := max(1, s.height-len(head)-1)
-	s.offset = min(s.offset, max(0, len(rest)-room))
-	rest = rest[s.offset:]
+	head, rest := lines[:detailHead], lines[detailHead:]
+	room := s.room()
+	rest = rest[min(s.offset, max(0, len(rest)-room)):]
 	if len(rest) > room {
 		rest = rest[:room]
 	}
@@ -293,6 +320,7 @@ func (s *detailScreen) lines() []string {
 	row(kLabelOrigE2E, v.origE2E)
 	row(kLabelTerminal, v.terminal)
 	if s.c != nil {
+		row(kLabelOperator, s.c.Operator)
 		row(kLabelCreated, clock(s.c.CreatedAt, now, loc))
 		if s.c.Status == psp.StatusAwaitingPayment && !s.c.ExpiresAt.IsZero() {
 			row(kLabelExpires, clock(s.c.ExpiresAt, now, loc)+st.Muted.Render("  "+l.s(kLeft, mmss(s.c.ExpiresAt.Sub(now)))))
@@ -326,20 +354,22 @@ func (s *detailScreen) lines() []string {
 	case !s.tlLoaded:
 		out = append(out, st.Muted.Render(l.s(kSearching)))
 	}
+	hs := make([]historyLine, len(s.entries))
 	ew := 0
-	for _, en := range s.entries {
-		ew = max(ew, lipgloss.Width(s.entryWhat(en)))
+	for i, en := range s.entries {
+		hs[i] = historyOf(l, en, now, loc)
+		ew = max(ew, lipgloss.Width(s.entryWhat(hs[i])))
 	}
-	for _, en := range s.entries {
-		out = append(out, truncate(s.entryLine(en, min(ew, 34)), s.width))
+	for i, en := range s.entries {
+		out = append(out, truncate(s.entryLine(en, hs[i], min(ew, 34)), s.width))
 	}
-	return out
+	return append(out, s.auditLines()...)
 }
 
 // detailLabels are the labels of the detail rows, to align them.
 var detailLabels = []msgKey{kLabelAmount, kLabelPayer, kLabelDocument, kLabelBank, kLabelReference, kLabelCode,
 	kLabelTxID, kLabelE2E, kLabelOrigE2E, kLabelTerminal, kLabelCreated, kLabelExpires, kLabelPaidAt,
-	kLabelRefundedAt, kLabelExpiredAt, kLabelRefund, kLabelRejected}
+	kLabelRefundedAt, kLabelExpiredAt, kLabelRefund, kLabelRejected, kLabelOperator}
 
 // flags lists what a person must look at.
 func (s *detailScreen) flags() []string {
@@ -360,41 +390,43 @@ func (s *detailScreen) flags() []string {
 	if f&store.FlagBackwards != 0 {
 		out = append(out, l.s(kFlagBackwards))
 	}
+	if f&store.FlagTxidMismatch != 0 {
+		out = append(out, l.s(kFlagTxid))
+	}
+	if s.c.UnknownStatus != "" {
+		out = append(out, unknownStatus(l, s.c))
+	}
 	return out
 }
 
 // entryWhat names a timeline entry; a webhook delivery with its verdict.
-func (s *detailScreen) entryWhat(en store.Entry) string {
-	st, l := s.env.styles, s.env.lang
-	what := l.or(msgKey("entry."+string(en.Kind)), string(en.Kind))
-	if en.Kind == store.EntryWebhook {
-		switch store.Outcome(en.Outcome) {
-		case store.OutcomeForged:
-			what += " · " + st.Error.Render(l.s(kSigForged))
-		case store.OutcomeMalformed:
-			what += " · " + st.Warn.Render(l.s(kSigMalformed))
-		default:
-			what += " · " + l.s(kSigGenuine)
-		}
+func (s *detailScreen) entryWhat(h historyLine) string {
+	st := s.env.styles
+	switch h.sig {
+	case "":
+		return h.kind
+	case psp.VerdictForged:
+		return h.kind + " · " + st.Error.Render(h.verdict)
+	case psp.VerdictMalformed:
+		return h.kind + " · " + st.Warn.Render(h.verdict)
 	}
-	return what
+	return h.kind + " · " + h.verdict
 }
 
-// entryLine is one line of the timeline, its name padded to w cells.
-func (s *detailScreen) entryLine(en store.Entry, w int) string {
-	st, l := s.env.styles, s.env.lang
+// entryLine is timeline entry en, worded as h, its name padded to w cells.
+func (s *detailScreen) entryLine(en store.Entry, h historyLine, w int) string {
+	st := s.env.styles
 	at := clock(en.At, s.env.now, s.env.cfg.Location)
-	what := s.entryWhat(en)
+	what := s.entryWhat(h)
 	what += strings.Repeat(" ", max(0, w-lipgloss.Width(what)))
 	parts := []string{st.Muted.Render(at), what}
-	if en.Status != "" {
-		parts = append(parts, statusStyle(st, en.Status).Render(shortStatus(l, &store.Charge{Status: en.Status})))
+	if h.status != "" {
+		parts = append(parts, statusStyle(st, en.Status).Render(h.status))
 	}
-	if en.Outcome != "" && en.Kind != store.EntryFlag {
-		parts = append(parts, st.Muted.Render(l.or(msgKey("outcome."+en.Outcome), en.Outcome)))
-	}
-	if en.Detail != "" {
-		parts = append(parts, st.Muted.Render(en.Detail))
+	for _, p := range []string{h.outcome, h.note} {
+		if p != "" {
+			parts = append(parts, st.Muted.Render(p))
+		}
 	}
 	return strings.Join(parts, "  ")
 }
@@ -403,7 +435,7 @@ func (s *detailScreen) ShortHelp() []key.Binding {
 	if s.refund != nil {
 		return s.refund.ShortHelp()
 	}
-	k := s.keys
+	k := s.keysNow()
 	return []key.Binding{k.Back, k.Refresh, k.Reopen, k.Refund, k.Reveal, k.Import, k.Scroll, k.Quit}
 }
 

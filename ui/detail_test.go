@@ -29,7 +29,7 @@ func TestDetailShowsEverything(t *testing.T) {
 			"Transação 1", "PAGO", "12,50", "João da Silva", "***.456.789-**", "v: mostrar",
 			"Banco do Brasil S.A. · ISPB 00000000 · agência 0001 · conta 123456", fixTxID, fixE2E, "caixa-01",
 			"Histórico (8)", "Webhook · assinatura INVÁLIDA", "Webhook · assinatura válida", "repetido", "Consulta",
-			"AWAITING_PAYMENT → PAID",
+			"AGUARDANDO → PAGO", "evento 1a2b…, CASHIN_PAID", "3 respostas iguais, a última às 11:20:58",
 		} {
 			if !strings.Contains(v, want) {
 				t.Errorf("detail lacks %q:\n%s", want, v)
@@ -43,7 +43,7 @@ func TestDetailShowsEverything(t *testing.T) {
 			t.Errorf("v does not reveal the document:\n%s", v)
 		}
 		// Actions follow the status: a paid charge can be refunded, not reopened.
-		k := m.detail.keys
+		k := m.detail.keysNow()
 		if !k.Refund.Enabled() || k.Reopen.Enabled() || k.Import.Enabled() {
 			t.Errorf("PAID: refund %v reopen %v import %v", k.Refund.Enabled(), k.Reopen.Enabled(), k.Import.Enabled())
 		}
@@ -74,7 +74,7 @@ func TestDetailReopensTheQR(t *testing.T) {
 	bubble(t, func(t *testing.T) {
 		m, _ := newLookupModel(t, 120, 40)
 		openDetail(t, m, "AB12CD3")
-		k := m.detail.keys
+		k := m.detail.keysNow()
 		if k.Refund.Enabled() || !k.Reopen.Enabled() {
 			t.Fatalf("AWAITING: refund %v reopen %v", k.Refund.Enabled(), k.Reopen.Enabled())
 		}
@@ -107,7 +107,7 @@ func TestDetailRefreshAndLiveChange(t *testing.T) {
 		if len(f.refreshed) != 1 || f.refreshed[0] != 2 {
 			t.Fatalf("refreshed %v", f.refreshed)
 		}
-		if v := m.View(); !strings.Contains(v, "ConnectPSP consultada: PAGO") || !m.detail.keys.Refund.Enabled() {
+		if v := m.View(); !strings.Contains(v, "ConnectPSP consultada: PAGO") || !m.detail.keysNow().Refund.Enabled() {
 			t.Errorf("after r:\n%s", v)
 		}
 		if m.lookup.row(0).Status != psp.StatusPaid {
@@ -116,7 +116,7 @@ func TestDetailRefreshAndLiveChange(t *testing.T) {
 		c.Status = psp.StatusRefunded
 		f.put(c)
 		run(m, ChangeMsg{store.Change{ChargeID: 2, Version: 3}})
-		if m.detail.c.Status != psp.StatusRefunded || m.detail.keys.Refund.Enabled() {
+		if m.detail.c.Status != psp.StatusRefunded || m.detail.keysNow().Refund.Enabled() {
 			t.Error("a change does not reach the detail")
 		}
 	})

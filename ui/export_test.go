@@ -3,16 +3,12 @@ package ui
 import (
 	"bytes"
 	"encoding/csv"
-	"errors"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
-
-	"github.com/pixdesk/pixdesk/store"
 )
 
 func TestExportWritesEveryPageAtomically(t *testing.T) {
@@ -70,37 +66,4 @@ func TestExportWritesEveryPageAtomically(t *testing.T) {
 			t.Errorf("temporary files left: %v", left)
 		}
 	})
-}
-
-func TestWriteFileAtomicLeavesNothingOnFailure(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "x.csv")
-	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	err := WriteFileAtomic(path, func(w io.Writer) error {
-		io.WriteString(w, "half")
-		return errors.New("disk full")
-	})
-	if err == nil {
-		t.Fatal("no error")
-	}
-	if b, _ := os.ReadFile(path); string(b) != "old" {
-		t.Errorf("file is %q", b)
-	}
-	if left, _ := os.ReadDir(dir); len(left) != 1 {
-		t.Errorf("left %v", left)
-	}
-}
-
-func TestWriteCSVReveal(t *testing.T) {
-	var b bytes.Buffer
-	c := paid(openCharge(1))
-	if err := WriteCSV(&b, []*store.Charge{c}, CSVOptions{Lang: "en", Reveal: true}); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(b.String(), "created_at,terminal,id,") || !strings.Contains(b.String(), ",12345678909,") ||
-		!strings.Contains(b.String(), "2026-03-10T14:17:30Z") {
-		t.Errorf("csv:\n%s", b.String())
-	}
 }

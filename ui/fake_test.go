@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/pixdesk/pixdesk/internal/termcap"
 	"github.com/pixdesk/pixdesk/psp"
 	"github.com/pixdesk/pixdesk/store"
 	"github.com/pixdesk/pixdesk/store/engine"
@@ -53,6 +54,12 @@ type fakeBackend struct {
 	imported []*psp.CashIn
 	refund   func(ctx context.Context, id int64, reason psp.RefundReason, note string) (*store.Charge, error)
 	refunds  []fakeRefund
+
+	// The day's close: prepared is what PrepareClose answers (nil: an
+	// empty day); sealed holds the days sealed; seals counts Seal calls.
+	prepared *engine.DayClose
+	sealed   map[string]*engine.DayClose
+	seals    int
 }
 
 // fakeRefund is one Refund call.
@@ -220,6 +227,9 @@ func testConfig(out *bytes.Buffer) Config {
 		Output:      out,
 		Now:         func() time.Time { return testNow },
 		Location:    brt,
+		// A terminal that answered the probe: a dark background, no
+		// graphics (the tests that want them say so).
+		Caps: termcap.Caps{Answered: true, BackgroundKnown: true, Dark: true},
 	}
 }
 
@@ -310,6 +320,37 @@ func paste(m *Model, s string) {
 
 func press(m *Model, k tea.KeyType) { run(m, tea.KeyMsg{Type: k}) }
 
+// chargeShown returns a console sized w×h over a fresh fake, started on
+// openCharge(1) as edit changes it (nil: as it is), and the fake and the
+// charge.
+func chargeShown(t testing.TB, cfg Config, w, h int, edit func(*store.Charge)) (*Model, *fakeBackend, *store.Charge) {
+	t.Helper()
+	m, f := newTestModel(t, cfg, w, h)
+	c := openCharge(1)
+	if edit != nil {
+		edit(c)
+	}
+	f.put(c)
+	run(m, latestMsg{c: c})
+	return m, f, c
+}
+
+// submitForm presses Enter on the form and runs the check for a matching
+// open charge; the submit it leads to is handled in the same Update, and
+// the create command it yields is returned without being run.
+func submitForm(t *testing.T, m *Model) tea.Cmd {
+	t.Helper()
+	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	for _, msg := range drain(cmd) {
+		if same, ok := msg.(sameMsg); ok {
+			_, create := m.Update(same)
+			return create
+		}
+	}
+	t.Fatal("the form did not submit")
+	return nil
+}
+
 func (f *fakeBackend) Search(ctx context.Context, q store.Query) ([]*store.Charge, error) {
 	f.mu.Lock()
 	f.searches = append(f.searches, q)
@@ -362,7 +403,7 @@ func (f *fakeBackend) matching(q store.Query) []*store.Charge {
 			if byRef {
 				ok = ok || c.ExternalReference == text
 			} else {
-				ok = ok || strings.HasPrefix(store.Fold(c.Payer.Name), store.Fold(text))
+				ok = ok || store.NameMatches(c.Payer.Name, text)
 			}
 			if !ok {
 				continue
@@ -454,4 +495,47 @@ func (f *fakeBackend) Refund(ctx context.Context, id int64, reason psp.RefundRea
 	c.Version++
 	f.put(c)
 	return c, nil
+}
+
+func (f *fakeBackend) PrepareClose(_ context.Context, day string, loc *time.Location) (*engine.DayClose, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.sealed[day] != nil {
+		return nil, store.ErrDayClosed
+	}
+	if f.prepared != nil {
+		c := *f.prepared
+		return &c, nil
+	}
+	from, to, err := store.DayBounds(day, loc)
+	if err != nil {
+		return nil, err
+	}
+	return &engine.DayClose{DayReport: &store.DayReport{Terminal: "C01", Day: day, Zone: loc.String(), From: from, To: to}}, nil
+}
+
+func (f *fakeBackend) Seal(_ context.Context, c *engine.DayClose) (*engine.DayClose, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.seals++
+	if f.sealed[c.Day] != nil {
+		return nil, store.ErrDayClosed
+	}
+	if f.sealed == nil {
+		f.sealed = map[string]*engine.DayClose{}
+	}
+	s := *c
+	s.SealedAt, s.Hash = testNow, "3f9a0c1e5b7d2468ace13579bdf02468ace13579bdf02468ace13579bdf02468"
+	f.sealed[c.Day] = &s
+	return &s, nil
+}
+
+func (f *fakeBackend) Reprint(_ context.Context, day string) (*engine.DayClose, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c := f.sealed[day]; c != nil {
+		s := *c
+		return &s, nil
+	}
+	return nil, store.ErrNotFound
 }

@@ -28,12 +28,13 @@ const (
 	fieldCount
 )
 
-// Limits of the form's fields.
+// Limits of the form's fields; the name, document and reference follow the
+// engine's rules (engine.CheckName and the others).
 const (
-	maxNameLen      = 100
-	maxReferenceLen = 35
-	minExpiry       = 1
-	maxExpiry       = 1440
+	// minExpiry: the cashier gives the minutes; only a script leaves
+	// ConnectPSP's default (0).
+	minExpiry = 1
+	maxExpiry = engine.MaxExpiryMinutes
 	// maxAmountDigits is as many digits as psp.MaxAmount has.
 	maxAmountDigits = 12
 )
@@ -49,11 +50,14 @@ type formScreen struct {
 	inputs [fieldCount]textinput.Model
 	errs   [fieldCount]string
 
-	hint    string // transient, beside the amount or expiry
-	hintSeq int
+	hint      string // transient, beside hintField
+	hintField field
+	hintSeq   int
 
 	notice    string // a form-level sentence: a refusal, a background create
 	noticeBad bool
+
+	sub submission // the submit in progress, if any (form_submit.go)
 }
 
 var _ screen = (*formScreen)(nil)
@@ -80,6 +84,7 @@ func (f *formScreen) reset() {
 	f.inputs[fExpiry].SetValue(strconv.Itoa(f.env.cfg.DefaultExpiry))
 	f.errs = [fieldCount]string{}
 	f.hint, f.notice, f.noticeBad = "", "", false
+	f.unlock()
 	f.setFocus(fAmount)
 }
 
@@ -108,6 +113,9 @@ func (f *formScreen) pristine() bool {
 func (f *formScreen) setNotice(s string, bad bool) { f.notice, f.noticeBad = s, bad }
 
 func (f *formScreen) setFocus(to field) tea.Cmd {
+	if to != f.focus {
+		f.hint = "" // it was about the field left
+	}
 	f.focus = to
 	var cmd tea.Cmd
 	for i := range f.inputs {
@@ -150,7 +158,12 @@ func (f *formScreen) update(msg tea.Msg) tea.Cmd {
 			f.hint = ""
 		}
 		return nil
+	case sameMsg:
+		return f.checked(msg)
 	case tea.KeyMsg:
+		if f.sub.phase != phaseEditing {
+			return f.lockedKey(msg)
+		}
 		return f.key(msg)
 	}
 	if f.focus == fAmount {
@@ -194,10 +207,15 @@ func (f *formScreen) key(msg tea.KeyMsg) tea.Cmd {
 			return tea.Batch(cmd, f.showHint())
 		}
 		return cmd
+	case fName, fReference:
+		if f.refusesKey(msg) {
+			return nil
+		}
 	case fDocument:
 		cmd := f.edit(msg)
 		in := &f.inputs[fDocument]
-		if v := psp.FormatDocument(in.Value()); v != in.Value() {
+		// A pasted "１２３.４５６.７８９–０９" reads as 123.456.789-09.
+		if v := psp.FormatDocument(engine.FoldDocument(in.Value())); v != in.Value() {
 			at := in.Position() == utf8.RuneCountInString(in.Value())
 			in.SetValue(v)
 			if at {
@@ -207,6 +225,29 @@ func (f *formScreen) key(msg tea.KeyMsg) tea.Cmd {
 		return cmd
 	}
 	return f.edit(msg)
+}
+
+// refusesKey reports whether the runes of a key (typed or pasted) would
+// bring a character that can never be part of the focused name or
+// reference — a control, bidi or invisible character, by the engine's rule —
+// and if so says why beside the field. Such a key changes nothing, so the
+// field never holds what `tx create` and the engine refuse.
+func (f *formScreen) refusesKey(msg tea.KeyMsg) bool {
+	if msg.Type != tea.KeyRunes {
+		return false
+	}
+	var err error
+	switch text := f.inputs[f.focus].Value() + string(msg.Runes); f.focus {
+	case fName:
+		_, err = engine.CheckName(text)
+	case fReference:
+		_, err = engine.CheckReference(text)
+	}
+	if !errors.Is(err, engine.ErrInvisible) {
+		return false
+	}
+	f.errs[f.focus] = f.env.lang.inputSentence(err)
+	return true
 }
 
 // edit passes a key to the focused text input and clears its error.
@@ -257,7 +298,7 @@ func (f *formScreen) amountKey(msg tea.KeyMsg) tea.Cmd {
 }
 
 func (f *formScreen) showHint() tea.Cmd {
-	f.hint = f.env.lang.s(kHintDigits)
+	f.hint, f.hintField = f.env.lang.s(kHintDigits), f.focus
 	f.hintSeq++
 	return expireHint(f.hintSeq)
 }
@@ -285,29 +326,30 @@ func (f *formScreen) amountError(submit bool) string {
 // is not an error yet; submitting is.
 func (f *formScreen) check(fl field, submit bool) bool {
 	l := f.env.lang
-	v := strings.TrimSpace(f.inputs[fl].Value())
+	raw := f.inputs[fl].Value()
+	v := strings.TrimSpace(raw)
 	var e string
 	switch fl {
 	case fAmount:
 		e = f.amountError(submit)
 	case fName:
-		switch n := utf8.RuneCountInString(v); {
-		case n == 0 && submit:
-			e = l.s(kErrNameEmpty)
-		case n > maxNameLen:
-			e = l.s(kErrNameLong, maxNameLen)
+		if v == "" && f.errs[fName] != "" {
+			// A refused paste (refusesKey) left the field as it was: its
+			// sentence says more than "enter the name" would.
+			return false
+		}
+		if v != "" || submit {
+			_, err := engine.CheckName(raw)
+			e = l.inputSentence(err)
 		}
 	case fDocument:
 		if v != "" || submit {
-			e = documentError(l, v)
+			_, _, err := engine.CheckDocument(raw)
+			e = l.inputSentence(err)
 		}
 	case fReference:
-		switch {
-		case utf8.RuneCountInString(v) > maxReferenceLen:
-			e = l.s(kErrRefLong, maxReferenceLen)
-		case !validReference(v):
-			e = l.s(kErrRefChars)
-		}
+		_, err := engine.CheckReference(raw)
+		e = l.inputSentence(err)
 	case fExpiry:
 		if n, err := strconv.Atoi(v); (v != "" || submit) && (err != nil || n < minExpiry || n > maxExpiry) {
 			e = l.s(kErrExpiry, minExpiry, maxExpiry)
@@ -315,33 +357,6 @@ func (f *formScreen) check(fl field, submit bool) bool {
 	}
 	f.errs[fl] = e
 	return e == ""
-}
-
-// documentError words ParseDocument's verdict; "" when the document is valid.
-func documentError(l lang, s string) string {
-	_, _, err := psp.ParseDocument(s)
-	switch {
-	case err == nil:
-		return ""
-	case errors.Is(err, psp.ErrDocumentEmpty):
-		return l.s(kErrDocEmpty)
-	case errors.Is(err, psp.ErrDocumentLength):
-		return l.s(kErrDocLength)
-	case errors.Is(err, psp.ErrDocumentChars):
-		return l.s(kErrDocChars)
-	default:
-		return l.s(kErrDocDigits)
-	}
-}
-
-// validReference reports whether s uses only [A-Za-z0-9_-].
-func validReference(s string) bool {
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || isDigit(r) || r == '-' || r == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 func isDigit(r rune) bool { return r >= '0' && r <= '9' }
@@ -355,30 +370,6 @@ func keepRunes(rs []rune, keep func(rune) bool) ([]rune, bool) {
 		}
 	}
 	return out, len(out) != len(rs)
-}
-
-// submit validates every field; with an error it focuses the first invalid
-// field, otherwise it asks the root to create the charge. The values stay in
-// the form until the charge exists.
-func (f *formScreen) submit() tea.Cmd {
-	first := fieldCount
-	for fl := fAmount; fl < fieldCount; fl++ {
-		if !f.check(fl, true) && first == fieldCount {
-			first = fl
-		}
-	}
-	if first != fieldCount {
-		return f.setFocus(first)
-	}
-	_, doc, _ := psp.ParseDocument(f.inputs[fDocument].Value())
-	exp, _ := strconv.Atoi(strings.TrimSpace(f.inputs[fExpiry].Value()))
-	f.notice = ""
-	return emit(submitMsg{engine.Input{
-		Amount:           f.amount(),
-		Payer:            psp.Payer{Name: strings.TrimSpace(f.inputs[fName].Value()), Document: doc},
-		Reference:        strings.TrimSpace(f.inputs[fReference].Value()),
-		ExpiresInMinutes: exp,
-	}})
 }
 
 func (f *formScreen) view() string {
@@ -424,6 +415,9 @@ func (f *formScreen) view() string {
 		b.WriteByte('\n')
 		b.WriteString(s.Width(max(10, f.width-2)).Render(f.notice))
 	}
+	if q := f.submitView(); q != "" {
+		b.WriteString("\n\n" + q)
+	}
 	return b.String()
 }
 
@@ -433,12 +427,12 @@ func (f *formScreen) side(fl field) string {
 	switch {
 	case f.errs[fl] != "":
 		return st.Error.Render("✗ " + f.errs[fl])
-	case f.hint != "" && fl == f.focus:
+	case f.hint != "" && fl == f.hintField && fl == f.focus:
 		return st.Hint.Render(f.hint)
 	case fl == fAmount && f.focus == fAmount:
 		return st.Muted.Render(l.s(kMaxPerCharge, f.env.cfg.MaxAmount))
 	case fl == fDocument:
-		if kind, _, err := psp.ParseDocument(f.inputs[fl].Value()); err == nil {
+		if kind, _, err := engine.CheckDocument(f.inputs[fl].Value()); err == nil {
 			return st.OK.Render("✓ " + l.s(kDocOK, kind))
 		}
 	}
@@ -447,10 +441,29 @@ func (f *formScreen) side(fl field) string {
 
 func (f *formScreen) ShortHelp() []key.Binding {
 	k := f.env.keys
-	return []key.Binding{k.Next, k.Prev, k.Enter, k.Open, k.Quit, k.Lookup}
+	switch f.sub.phase {
+	case phaseChecking:
+		return []key.Binding{k.SameBack, k.Quit}
+	case phaseAsking:
+		return []key.Binding{k.SameOpen, k.SameCreate, k.SameBack, k.Quit}
+	}
+	return []key.Binding{k.Enter, k.Next, k.Prev, k.Open, k.Lookup, k.Close, k.Lock, k.Quit}
 }
 
 func (f *formScreen) FullHelp() [][]key.Binding {
 	k := f.env.keys
-	return [][]key.Binding{{k.Next, k.Prev}, {k.Enter, k.Open}, {k.Lookup, k.Quit}}
+	if f.sub.phase != phaseEditing {
+		return [][]key.Binding{f.ShortHelp()}
+	}
+	return [][]key.Binding{{k.Next, k.Prev}, {k.Enter, k.Open}, {k.Lookup, k.Close}, {k.Lock, k.Quit}}
 }
+
+// shows: the form shows no charge.
+func (f *formScreen) shows() int64 { return 0 }
+
+// captures: while a submit is checked or asks, the form takes every key.
+func (f *formScreen) captures() bool { return f.sub.phase != phaseEditing }
+
+// typing: the name and reference take letters; while a submit is in
+// progress letters are the question's keys.
+func (f *formScreen) typing() bool { return f.sub.phase == phaseEditing }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pixdesk/pixdesk/psp"
@@ -16,6 +17,16 @@ func truncate(s string, w int) string {
 		return ""
 	}
 	return ansi.Truncate(s, w, "…")
+}
+
+// withTail joins head and tail in w cells, cutting head rather than tail:
+// a payer's name may run to 100 characters, and the masked document after
+// it is what tells two payers apart.
+func withTail(head, tail string, w int) string {
+	if room := w - lipgloss.Width(tail); lipgloss.Width(head) > room {
+		head = truncate(head, max(1, room))
+	}
+	return head + tail
 }
 
 // wrap breaks s into lines of at most w cells, at spaces where it can.

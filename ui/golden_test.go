@@ -57,6 +57,40 @@ var scenes = []scene{
 		marker: []string{"dígito verificador", "entre 1 e 1440", "só letras"},
 	},
 	{
+		// The open-charges strip on the form: one charge awaiting payment,
+		// one paid while the cashier typed the next.
+		name: "form_open",
+		setup: func(_ *testing.T, f *fakeBackend) {
+			f.put(openCharge(1))
+			c := openCharge(2)
+			c.Amount, c.ExternalReference = 4990, "PD-000043"
+			c.CreatedAt = c.CreatedAt.Add(time.Minute)
+			c.ExpiresAt = testNow.Add(50 * time.Second)
+			f.put(c)
+		},
+		drive: func(t *testing.T, tm *teatest.TestModel, f *fakeBackend) {
+			waitFor(t, tm, "Em aberto")
+			tm.Type("800")
+			f.put(paid(openCharge(1)))
+			tm.Send(ChangeMsg{store.Change{ChargeID: 1, Version: 2}})
+		},
+		marker: []string{"PAGO", "R$\u00a08,00"},
+	},
+	{
+		// The question about a matching charge still awaiting payment.
+		name:  "form_same",
+		setup: func(_ *testing.T, f *fakeBackend) { f.put(openCharge(7)) },
+		drive: func(t *testing.T, tm *teatest.TestModel, _ *fakeBackend) {
+			tm.Type("1250")
+			sendKeys(tm, tea.KeyTab)
+			tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("João da Silva")}) // Type sends bytes
+			sendKeys(tm, tea.KeyTab)
+			tm.Type("12345678909")
+			sendKeys(tm, tea.KeyTab, tea.KeyTab, tea.KeyEnter)
+		},
+		marker: []string{"Já existe uma cobrança igual"},
+	},
+	{
 		name: "creating",
 		setup: func(t *testing.T, f *fakeBackend) {
 			done := make(chan struct{})
@@ -83,9 +117,39 @@ var scenes = []scene{
 		marker: []string{"12:30"},
 	},
 	{
+		// The strip on the charge screen, the one on screen marked.
+		name: "charge_open",
+		setup: func(_ *testing.T, f *fakeBackend) {
+			f.put(openCharge(1))
+			c := openCharge(2)
+			c.Amount, c.CreatedAt = 4990, c.CreatedAt.Add(time.Minute)
+			f.put(c)
+			f.latest = 1
+		},
+		marker: []string{"12:30", "Em aberto", "R$\u00a049,90"},
+	},
+	{
 		name:   "charge_sextants",
 		cfg:    func(c *Config) { c.QRStyle = QRSextants },
 		setup:  func(_ *testing.T, f *fakeBackend) { f.put(openCharge(1)); f.latest = 1 },
+		marker: []string{"12:30"},
+	},
+	{
+		// A terminal with sixel graphics: the image's box beside the
+		// details, even at 80×24.
+		name:   "charge_sixel",
+		cfg:    func(c *Config) { c.Caps = sixel8x16 },
+		setup:  func(_ *testing.T, f *fakeBackend) { f.put(openCharge(1)); f.latest = 1 },
+		marker: []string{"12:30"},
+	},
+	{
+		name: "charge_badcrc",
+		setup: func(_ *testing.T, f *fakeBackend) {
+			c := openCharge(1)
+			c.CopyAndPaste = testPayload[:len(testPayload)-1] + "X"
+			f.put(c)
+			f.latest = 1
+		},
 		marker: []string{"12:30"},
 	},
 	{

@@ -1,8 +1,9 @@
 package ui
 
 import (
-	"fmt"
 	"strings"
+
+	"github.com/pixdesk/pixdesk/internal/safetext"
 )
 
 // msgKey names one sentence of the catalog.
@@ -27,12 +28,17 @@ const (
 	kErrAmountMax    msgKey = "err.amount.max"
 	kErrNameEmpty    msgKey = "err.name.empty"
 	kErrNameLong     msgKey = "err.name.long"
+	kErrNameLetters  msgKey = "err.name.letters"
+	kErrInvisible    msgKey = "err.invisible"
+	kErrAmountRange  msgKey = "err.amount.range"
 	kErrDocEmpty     msgKey = "err.doc.empty"
 	kErrDocLength    msgKey = "err.doc.length"
 	kErrDocChars     msgKey = "err.doc.chars"
 	kErrDocDigits    msgKey = "err.doc.digits"
 	kErrRefChars     msgKey = "err.ref.chars"
 	kErrRefLong      msgKey = "err.ref.long"
+	kErrRefExists    msgKey = "err.ref.exists"
+	kErrRefOther     msgKey = "err.ref.other"
 	kErrExpiry       msgKey = "err.expiry"
 	kDocOK           msgKey = "doc.ok"
 	kFormRejected    msgKey = "form.rejected"
@@ -62,10 +68,6 @@ const (
 	kLabelExpiredAt  msgKey = "label.expiredat"
 	kAwaiting        msgKey = "charge.awaiting"
 	kConfirming      msgKey = "charge.confirming"
-	kQRTooSmall      msgKey = "charge.qrsmall"
-	kQRFullFits      msgKey = "charge.qrfull"
-	kQRSextantFits   msgKey = "charge.qrsextant"
-	kQRError         msgKey = "charge.qrerror"
 	kScanMe          msgKey = "charge.scan"
 	kAnyKey          msgKey = "charge.anykey"
 	kCopied          msgKey = "flash.copied"
@@ -93,6 +95,7 @@ const (
 	kEnvProduction   msgKey = "env.production"
 	kPSPUp           msgKey = "bar.pspup"
 	kPSPDown         msgKey = "bar.pspdown"
+	kEngineStopped   msgKey = "bar.enginestopped"
 	kTokenOK         msgKey = "bar.tokenok"
 	kTokenNone       msgKey = "bar.tokennone"
 	kPolling         msgKey = "bar.polling"
@@ -101,6 +104,9 @@ const (
 	kWebhookNone     msgKey = "bar.webhooknone"
 	kWebhookOff      msgKey = "bar.webhookoff"
 	kStore           msgKey = "bar.store"
+	kRefusedHour     msgKey = "bar.refused"
+	kRefusedHourOne  msgKey = kRefusedHour + pluralOne
+	kUnknownStatus   msgKey = "status.unknown"
 	kHelpNext        msgKey = "help.next"
 	kHelpPrev        msgKey = "help.prev"
 	kHelpEnter       msgKey = "help.enter"
@@ -115,10 +121,25 @@ const (
 	kHelpRecreate    msgKey = "help.recreate"
 	kHelpResend      msgKey = "help.resend"
 	kHelpOpen        msgKey = "help.open"
+	kHelpSameOpen    msgKey = "help.sameopen"
+	kHelpSameCreate  msgKey = "help.samecreate"
+	kHelpSameBack    msgKey = "help.sameback"
+	kCopiedOSC52     msgKey = "flash.copiedosc52"
+	kStripLabel      msgKey = "strip.label"
+	kStripMore       msgKey = "strip.more"
+	kStripCreating   msgKey = "strip.creating"
+	kSameChecking    msgKey = "same.checking"
+	kSameTitle       msgKey = "same.title"
+	kSameWhat        msgKey = "same.what"
+	kSameLeft        msgKey = "same.left"
+	kSameCreating    msgKey = "same.creating"
+	kLookupOpening   msgKey = "lookup.opening"
+	kPeriodUnset     msgKey = "lookup.punset"
 )
 
-// catalog holds the sentences of each language; pt-BR is complete and is
-// the fallback for any key a language lacks.
+// catalog holds the sentences of each language. Both word every key
+// (TestCatalogues), even where the words are the same; pt-BR is the
+// fallback all the same.
 var catalog = map[string]map[msgKey]string{
 	"pt-BR": {
 		kTitleNew:        "Nova cobrança PIX",
@@ -137,12 +158,17 @@ var catalog = map[string]map[msgKey]string{
 		kErrAmountMax:    "acima do máximo por cobrança (%s)",
 		kErrNameEmpty:    "informe o nome do pagador",
 		kErrNameLong:     "no máximo %d caracteres",
+		kErrNameLetters:  "o nome precisa ter letras",
+		kErrInvisible:    "caracteres invisíveis ou de controle não são aceitos",
+		kErrAmountRange:  "entre %s e %s",
 		kErrDocEmpty:     "informe o CPF ou CNPJ",
 		kErrDocLength:    "CPF tem 11 e CNPJ 14 caracteres",
 		kErrDocChars:     "caractere inválido",
 		kErrDocDigits:    "dígito verificador não confere",
-		kErrRefChars:     "use só letras, números, - e _",
+		kErrRefChars:     "use só letras sem acento, números, - e _",
 		kErrRefLong:      "no máximo %d caracteres",
+		kErrRefExists:    "o pedido já tem a cobrança %d; nenhuma outra foi feita",
+		kErrRefOther:     "o pedido já tem a cobrança %d, de outro valor ou pagador",
 		kErrExpiry:       "entre %d e %d minutos",
 		kDocOK:           "%s válido",
 		kFormRejected:    "A ConnectPSP recusou a cobrança: %s",
@@ -172,13 +198,10 @@ var catalog = map[string]map[msgKey]string{
 		kLabelExpiredAt:  "Expirou em",
 		kAwaiting:        "Aguardando pagamento",
 		kConfirming:      "confirmando com a ConnectPSP…",
-		kQRTooSmall:      "Janela pequena para um QR legível: esta tela precisa de %d×%d. Amplie a janela ou use o copia e cola.",
-		kQRFullFits:      "Tecle f: em tela cheia o QR cabe nesta janela.",
-		kQRSextantFits:   "Com --qr-style sextant, um QR menor cabe aqui.",
-		kQRError:         "Não foi possível desenhar o QR: %s. Use o copia e cola.",
 		kScanMe:          "Escaneie para pagar %s",
 		kAnyKey:          "qualquer tecla volta",
-		kCopied:          "Código copia e cola copiado.",
+		kCopied:          "Código copia e cola copiado para a área de transferência.",
+		kCopiedOSC52:     "Código enviado ao terminal (OSC 52) — confira se colou.",
 		kCopyFailed:      "Não foi possível copiar: %s",
 		kRefreshFailed:   "Não foi possível consultar a ConnectPSP: %s",
 		kSimulateFailed:  "Simulação falhou: %s",
@@ -203,6 +226,7 @@ var catalog = map[string]map[msgKey]string{
 		kEnvProduction:   "PRODUÇÃO",
 		kPSPUp:           "ConnectPSP ok",
 		kPSPDown:         "ConnectPSP inacessível",
+		kEngineStopped:   "parado: nada é consultado nem reenviado — reinicie o pixdesk",
 		kTokenOK:         "token ok",
 		kTokenNone:       "sem token",
 		kPolling:         "consultando %d",
@@ -211,6 +235,9 @@ var catalog = map[string]map[msgKey]string{
 		kWebhookNone:     "webhook %s · nenhum evento",
 		kWebhookOff:      "webhook desligado",
 		kStore:           "banco %s",
+		kRefusedHour:     "%d entregas recusadas na última hora",
+		kRefusedHourOne:  "%d entrega recusada na última hora",
+		kUnknownStatus:   "status desconhecido: %s",
 		kHelpNext:        "próximo",
 		kHelpPrev:        "anterior",
 		kHelpEnter:       "avançar/criar",
@@ -224,7 +251,20 @@ var catalog = map[string]map[msgKey]string{
 		kHelpHelp:        "ajuda",
 		kHelpRecreate:    "refazer",
 		kHelpResend:      "reenviar agora",
-		kHelpOpen:        "abrir cobrança",
+		kHelpOpen:        "abertas",
+		kHelpSameOpen:    "abrir a existente",
+		kHelpSameCreate:  "criar outra",
+		kHelpSameBack:    "voltar ao formulário",
+		kStripLabel:      "Em aberto (%s):",
+		kStripMore:       "+%d",
+		kStripCreating:   "criando…",
+		kSameChecking:    "Conferindo se já existe uma cobrança igual…",
+		kSameTitle:       "Já existe uma cobrança igual aguardando pagamento: abrir / criar outra",
+		kSameWhat:        "%s para %s (%s), pedido %s, criada às %s, %s.",
+		kSameLeft:        "expira em %s",
+		kSameCreating:    "ainda sendo criada",
+		kLookupOpening:   "Buscando o texto digitado para abrir o primeiro resultado…",
+		kPeriodUnset:     "personalizado (informe as datas)",
 	},
 	"en": {
 		kTitleNew:        "New PIX charge",
@@ -234,19 +274,26 @@ var catalog = map[string]map[msgKey]string{
 		kFieldReference:  "Order",
 		kFieldExpiry:     "Expires in",
 		kPlaceName:       "full name",
+		kPlaceDocument:   "000.000.000-00",
 		kPlaceReference:  "generated",
+		kMinutes:         "min",
 		kHintDigits:      "digits only",
 		kMaxPerCharge:    "max %s",
 		kErrAmountZero:   "enter the amount",
 		kErrAmountMax:    "over the maximum per charge (%s)",
 		kErrNameEmpty:    "enter the payer's name",
 		kErrNameLong:     "at most %d characters",
+		kErrNameLetters:  "a name needs letters",
+		kErrInvisible:    "invisible or control characters are not accepted",
+		kErrAmountRange:  "between %s and %s",
 		kErrDocEmpty:     "enter the CPF or CNPJ",
 		kErrDocLength:    "a CPF has 11 and a CNPJ 14 characters",
 		kErrDocChars:     "invalid character",
 		kErrDocDigits:    "check digits do not match",
-		kErrRefChars:     "letters, digits, - and _ only",
+		kErrRefChars:     "unaccented letters, digits, - and _ only",
 		kErrRefLong:      "at most %d characters",
+		kErrRefExists:    "the order already has charge %d; no other was made",
+		kErrRefOther:     "the order already has charge %d, for another amount or payer",
 		kErrExpiry:       "between %d and %d minutes",
 		kDocOK:           "valid %s",
 		kFormRejected:    "ConnectPSP refused the charge: %s",
@@ -276,13 +323,10 @@ var catalog = map[string]map[msgKey]string{
 		kLabelExpiredAt:  "Expired at",
 		kAwaiting:        "Awaiting payment",
 		kConfirming:      "confirming with ConnectPSP…",
-		kQRTooSmall:      "Window too small for a QR that scans: this screen needs %d×%d. Enlarge the window or use copy and paste.",
-		kQRFullFits:      "Press f: full screen, the QR fits this window.",
-		kQRSextantFits:   "With --qr-style sextant, a smaller QR fits here.",
-		kQRError:         "Cannot draw the QR: %s. Use copy and paste.",
 		kScanMe:          "Scan to pay %s",
 		kAnyKey:          "any key returns",
-		kCopied:          "Copy-and-paste code copied.",
+		kCopied:          "Copy-and-paste code copied to the clipboard.",
+		kCopiedOSC52:     "Code sent to the terminal (OSC 52) — check that it pastes.",
 		kCopyFailed:      "Could not copy: %s",
 		kRefreshFailed:   "Could not ask ConnectPSP: %s",
 		kSimulateFailed:  "Simulation failed: %s",
@@ -302,10 +346,13 @@ var catalog = map[string]map[msgKey]string{
 		kNextStep:        "Enter: next charge",
 		kNextStepRetry:   "Enter: new charge · r: redo with the same details",
 		kTooSmall:        "Window too small (%d×%d). Enlarge it to at least %d×%d.",
+		kEnvSandbox:      "SANDBOX",
 		kEnvStaging:      "STAGING",
 		kEnvProduction:   "PRODUCTION",
 		kPSPUp:           "ConnectPSP ok",
 		kPSPDown:         "ConnectPSP unreachable",
+		kEngineStopped:   "stopped: nothing is polled or sent again — restart pixdesk",
+		kTokenOK:         "token ok",
 		kTokenNone:       "no token",
 		kPolling:         "polling %d",
 		kCreatingBg:      "resending %d",
@@ -313,6 +360,9 @@ var catalog = map[string]map[msgKey]string{
 		kWebhookNone:     "webhook %s · no event yet",
 		kWebhookOff:      "webhook off",
 		kStore:           "store %s",
+		kRefusedHour:     "%d deliveries refused in the last hour",
+		kRefusedHourOne:  "%d delivery refused in the last hour",
+		kUnknownStatus:   "unknown status: %s",
 		kHelpNext:        "next",
 		kHelpPrev:        "previous",
 		kHelpEnter:       "next/create",
@@ -326,7 +376,20 @@ var catalog = map[string]map[msgKey]string{
 		kHelpHelp:        "help",
 		kHelpRecreate:    "redo",
 		kHelpResend:      "resend now",
-		kHelpOpen:        "open charge",
+		kHelpOpen:        "open charges",
+		kHelpSameOpen:    "open that one",
+		kHelpSameCreate:  "create another",
+		kHelpSameBack:    "back to the form",
+		kStripLabel:      "Open (%s):",
+		kStripMore:       "+%d",
+		kStripCreating:   "creating…",
+		kSameChecking:    "Checking for a matching charge…",
+		kSameTitle:       "A matching charge is already awaiting payment: open / create another",
+		kSameWhat:        "%s for %s (%s), order %s, created at %s, %s.",
+		kSameLeft:        "expires in %s",
+		kSameCreating:    "still being created",
+		kLookupOpening:   "Searching for the text typed, to open its first result…",
+		kPeriodUnset:     "custom (type the dates)",
 	},
 }
 
@@ -342,7 +405,9 @@ func langOf(s string) lang {
 	return "pt-BR"
 }
 
-// s returns the sentence k, formatted with args when there are any.
+// s returns the sentence k, formatted with args when there are any. The
+// arguments are cleaned first (safetext.Sprintf): a sentence is ours, what
+// it names — a payer, an order, an error — may not be.
 func (l lang) s(k msgKey, args ...any) string {
 	v, ok := catalog[string(l)][k]
 	if !ok {
@@ -354,5 +419,5 @@ func (l lang) s(k msgKey, args ...any) string {
 	if len(args) == 0 {
 		return v
 	}
-	return fmt.Sprintf(v, args...)
+	return safetext.Sprintf(v, args...)
 }

@@ -7,13 +7,21 @@ import "github.com/charmbracelet/bubbles/key"
 // show in help.
 type keyMap struct {
 	Quit key.Binding
-	Open key.Binding // open a charge created in the background
+	// Open cycles through this counter's open charges and back to the
+	// form; it is enabled when there is another one to go to.
+	Open key.Binding
 
 	// Lookup opens the support lookup from the counter screens.
 	Lookup key.Binding
+	// Lock signs the operator out, back to the sign-in; enabled when the
+	// shop has operators.
+	Lock key.Binding
 
 	// Form.
 	Next, Prev, Enter key.Binding
+	// The question about a matching open charge: Enter opens it (a burst
+	// of Enters cannot create a second charge), c creates another.
+	SameOpen, SameCreate, SameBack key.Binding
 
 	// Creating. Resend is enabled while the charge waits for the engine's
 	// next attempt with no call of ours in flight.
@@ -24,6 +32,11 @@ type keyMap struct {
 
 	// Result.
 	NextCharge, Recreate key.Binding
+
+	// Close opens the day's close from the counter screens. On it, Seal
+	// closes the day (enabled once a preview with nothing unchecked is
+	// shown), CloseRetry prepares it again, CloseBack leaves.
+	Close, Seal, CloseRetry, CloseBack key.Binding
 }
 
 // newKeyMap returns the bindings with their help in language l; simulate
@@ -36,9 +49,13 @@ func newKeyMap(l lang, sandbox bool) keyMap {
 		Quit:        b([]string{"ctrl+c"}, "ctrl+c", kHelpQuit),
 		Open:        b([]string{"ctrl+o"}, "ctrl+o", kHelpOpen),
 		Lookup:      b([]string{"ctrl+f", "f2"}, "ctrl+f", kHelpLookup),
+		Lock:        b([]string{"ctrl+l"}, "ctrl+l", kHelpLock),
 		Next:        b([]string{"tab", "down"}, "tab/↓", kHelpNext),
 		Prev:        b([]string{"shift+tab", "up"}, "shift+tab/↑", kHelpPrev),
 		Enter:       b([]string{"enter"}, "enter", kHelpEnter),
+		SameOpen:    b([]string{"enter"}, "enter", kHelpSameOpen),
+		SameCreate:  b([]string{"c"}, "c", kHelpSameCreate),
+		SameBack:    b([]string{"esc"}, "esc", kHelpSameBack),
 		StopWaiting: b([]string{"esc"}, "esc", kHelpEsc),
 		Resend:      b([]string{"r"}, "r", kHelpResend),
 		Copy:        b([]string{"c"}, "c", kHelpCopy),
@@ -49,9 +66,15 @@ func newKeyMap(l lang, sandbox bool) keyMap {
 		Help:        b([]string{"?"}, "?", kHelpHelp),
 		NextCharge:  b([]string{"enter"}, "enter", kHelpNew),
 		Recreate:    b([]string{"r"}, "r", kHelpRecreate),
+		Close:       b([]string{"ctrl+t", "f3"}, "ctrl+t", kHelpClose),
+		Seal:        b([]string{"s"}, "s", kHelpSeal),
+		CloseRetry:  b([]string{"r"}, "r", kHelpCloseRetry),
+		CloseBack:   b([]string{"esc"}, "esc", kHelpCloseBack),
 	}
 	k.Simulate.SetEnabled(sandbox)
 	k.Open.SetEnabled(false)
 	k.Resend.SetEnabled(false)
+	k.Seal.SetEnabled(false)
+	k.Lock.SetEnabled(false)
 	return k
 }

@@ -9,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/pixdesk/pixdesk/internal/safetext"
 	"github.com/pixdesk/pixdesk/psp"
 	"github.com/pixdesk/pixdesk/store"
 )
@@ -25,6 +26,7 @@ type lookupScreen struct {
 	env           *env
 	keys          lookupKeys
 	width, height int
+	reads         scope // the current search's reads, cancelled when it is superseded
 
 	input textinput.Model
 	// prompt asks for a period, a terminal or an export path.
@@ -35,8 +37,14 @@ type lookupScreen struct {
 	f        filters
 	plan     plan
 	seq      int // of the latest search; older answers are dropped
+	asked    int // the latest search sent (a debounce due after it is moot)
+	shown    int // the search whose first page is on screen
 	typed    string
 	debounce time.Duration // tests set 0 to search at once
+	// opening: Enter was pressed while the rows on screen answered older
+	// text; the first row of search openSeq is opened when it arrives.
+	opening bool
+	openSeq int
 
 	// The rows held: contiguous pages, pages[0] starting at index base.
 	pages    []page
@@ -110,6 +118,24 @@ func newInput(st Styles) textinput.Model {
 	return ti
 }
 
+// typed is a key for one of the lookup's text inputs, without the
+// invisible runes (bidi controls, zero-width characters) bubbles' input
+// keeps — it drops only controls — and would draw as they are. What the
+// cashier pastes there (an id, a BR Code, a path) never needs them.
+func typed(msg tea.KeyMsg) tea.KeyMsg {
+	if msg.Type != tea.KeyRunes || safetext.Visible(string(msg.Runes)) {
+		return msg
+	}
+	keep := make([]rune, 0, len(msg.Runes))
+	for _, r := range msg.Runes {
+		if !safetext.Unsafe(r) {
+			keep = append(keep, r)
+		}
+	}
+	msg.Runes = keep
+	return msg
+}
+
 // start focuses the search box and lists the newest transactions.
 func (s *lookupScreen) start() tea.Cmd {
 	focus := s.input.Focus()
@@ -128,6 +154,10 @@ func (s *lookupScreen) setSize(w, h int) {
 
 // typing reports whether keys go to a text input (help stays a letter).
 func (s *lookupScreen) typing() bool { return true }
+
+func (s *lookupScreen) shows() int64 { return 0 }
+
+func (s *lookupScreen) captures() bool { return false }
 
 // visible is how many rows the list shows.
 func (s *lookupScreen) visible() int { return max(1, s.height-lookupChrome) }
@@ -170,7 +200,7 @@ func (s *lookupScreen) update(msg tea.Msg) tea.Cmd {
 	case tea.KeyMsg:
 		return s.key(msg)
 	case searchDueMsg:
-		if msg.seq == s.seq {
+		if msg.seq == s.seq && s.asked != s.seq {
 			return s.search()
 		}
 		return nil
@@ -189,8 +219,16 @@ func (s *lookupScreen) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case remoteMsg:
-		if msg.seq == s.seq {
-			s.remoteBusy, s.remote, s.remoteErr = false, msg.ci, msg.err
+		if msg.seq != s.seq {
+			return nil
+		}
+		s.remoteBusy, s.remote, s.remoteErr = false, msg.ci, msg.err
+		if s.opening && s.openSeq == msg.seq {
+			s.opening = false
+			if msg.ci != nil {
+				s.env.tell(openDetailMsg{ci: msg.ci})
+				return nil
+			}
 		}
 		return nil
 	case rowMsg:
@@ -203,9 +241,9 @@ func (s *lookupScreen) update(msg tea.Msg) tea.Cmd {
 		if msg.err != nil {
 			s.note, s.noteBad = s.env.lang.s(kExportFailed, errText(msg.err)), true
 		} else {
-			s.note, s.noteBad = s.env.lang.s(kExported, thousands(s.env.lang, msg.n), msg.path), false
+			s.note, s.noteBad = s.env.lang.n(kExported, msg.n, thousands(s.env.lang, msg.n), msg.path), false
 		}
-		return nil
+		return s.env.audit(store.AuditExport, 0, exportDetail(msg))
 	}
 	var cmd tea.Cmd
 	if s.promptKind != promptNone {
@@ -223,13 +261,21 @@ func (s *lookupScreen) key(msg tea.KeyMsg) tea.Cmd {
 		case key.Matches(msg, k.Accept):
 			return s.acceptPrompt()
 		case key.Matches(msg, k.Cancel):
+			if s.promptKind == promptRange && s.f.from.IsZero() {
+				s.f.period = periodAll // no dates were given: nothing filters by them
+			}
 			s.closePrompt()
 			return s.input.Focus()
 		}
 		var cmd tea.Cmd
-		s.prompt, cmd = s.prompt.Update(msg)
+		s.prompt, cmd = s.prompt.Update(typed(msg))
 		s.promptErr = ""
 		return cmd
+	}
+	if s.opening && key.Matches(msg, k.Up, k.Down, k.PgUp, k.PgDown) {
+		// The cashier moves instead: the pending open no longer says
+		// which row is meant.
+		s.opening = false
 	}
 	switch {
 	case key.Matches(msg, k.Up):
@@ -241,13 +287,7 @@ func (s *lookupScreen) key(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.PgDown):
 		return s.move(s.visible())
 	case key.Matches(msg, k.Open):
-		if c := s.selected(); c != nil {
-			return emit(openDetailMsg{c: c})
-		}
-		if s.remote != nil {
-			return emit(openDetailMsg{ci: s.remote})
-		}
-		return nil
+		return s.open()
 	case key.Matches(msg, k.Status):
 		n := len(psp.Statuses) + 1
 		if msg.String() == "shift+tab" {
@@ -268,22 +308,51 @@ func (s *lookupScreen) key(msg tea.KeyMsg) tea.Cmd {
 		if s.exporting {
 			return nil
 		}
+		if !s.env.authorised() {
+			s.note, s.noteBad = s.env.lang.s(kNeedAuthority), true
+			return s.env.audit(store.AuditExport, 0, map[string]string{"outcome": "refused"})
+		}
 		return s.openPrompt(promptExport, defaultExportPath(s.env.now, s.env.cfg.Location))
 	case key.Matches(msg, k.Clear):
 		if s.input.Value() != "" {
 			s.input.SetValue("")
 			return s.refilter()
 		}
-		return emit(closeLookupMsg{})
+		s.env.tell(closeLookupMsg{})
+		return nil
 	}
 	var cmd tea.Cmd
-	s.input, cmd = s.input.Update(msg)
+	s.input, cmd = s.input.Update(typed(msg))
 	if v := s.input.Value(); v != s.typed {
 		s.typed = v
 		s.seq++
+		s.reads.end() // the search of the text before is moot
 		return tea.Batch(cmd, searchLater(s.seq, s.debounce))
 	}
 	return cmd
+}
+
+// open opens the selected row. Rows that answer older text than what is
+// typed are not what the cashier is looking at in their mind: the search
+// for the text is run now (skipping its debounce) and its first row is
+// opened when it arrives — or nothing, if nothing matches.
+func (s *lookupScreen) open() tea.Cmd {
+	if s.shown != s.seq {
+		s.opening, s.openSeq = true, s.seq
+		if s.asked != s.seq {
+			return s.search()
+		}
+		return nil
+	}
+	if c := s.selected(); c != nil {
+		s.env.tell(openDetailMsg{c: c})
+		return nil
+	}
+	if s.remote != nil {
+		s.env.tell(openDetailMsg{ci: s.remote})
+		return nil
+	}
+	return nil
 }
 
 // refilter searches at once (a filter changed: no typing to wait for).
@@ -298,20 +367,22 @@ func (s *lookupScreen) refilter() tea.Cmd {
 // answer replaces them.
 func (s *lookupScreen) search() tea.Cmd {
 	s.plan = makePlan(s.input.Value(), s.f, s.env.now, s.env.cfg.Location)
+	s.asked = s.seq
 	s.remote, s.remoteErr, s.remoteBusy, s.err = nil, nil, false, ""
 	s.counted, s.countBusy, s.countAgain, s.topAgain = false, false, false, false
-	b, seq := s.env.backend, s.seq
+	b, seq, ctx := s.env.backend, s.seq, s.reads.renew(s.env.ctx)
 	switch s.plan.kind {
 	case inBad:
 		s.clear()
-		s.searched, s.total, s.counted = true, 0, true
+		s.searched, s.total, s.counted, s.shown = true, 0, true, s.seq
+		s.opening = false // nothing to open: the hint line says why
 		return nil
 	case inBRCode:
 		s.loading = pageFirst
-		return findCode(b, seq, s.plan.code, s.plan.q)
+		return findCode(ctx, b, seq, s.plan.code, s.plan.q)
 	}
 	s.loading, s.countBusy = pageFirst, true
-	return tea.Batch(fetchPage(b, seq, pageFirst, s.plan.q, store.Cursor{}, s.pageSize()), countCharges(b, seq, s.plan.q))
+	return tea.Batch(fetchPage(ctx, b, seq, pageFirst, s.plan.q, store.Cursor{}, s.pageSize()), countCharges(ctx, b, seq, s.plan.q))
 }
 
 // clear empties the list.
@@ -329,5 +400,5 @@ func (s *lookupScreen) recount() tea.Cmd {
 		return nil
 	}
 	s.countBusy = true
-	return countCharges(s.env.backend, s.seq, s.plan.q)
+	return countCharges(s.reads.context(s.env.ctx), s.env.backend, s.seq, s.plan.q)
 }

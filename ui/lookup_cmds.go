@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -118,33 +119,42 @@ func searchLater(seq int, d time.Duration) tea.Cmd {
 }
 
 // fetchPage reads a page of q after the cursor.
-func fetchPage(b Backend, seq int, dir pageDir, q store.Query, after store.Cursor, limit int) tea.Cmd {
+func fetchPage(ctx context.Context, b Backend, seq int, dir pageDir, q store.Query, after store.Cursor, limit int) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), searchTimeout)
+		ctx, cancel := context.WithTimeout(ctx, searchTimeout)
 		defer cancel()
 		q.After, q.Limit = after, limit
 		rows, err := b.Search(ctx, q)
+		if superseded(ctx) {
+			return nil
+		}
 		return pageMsg{seq: seq, dir: dir, after: after, limit: limit, rows: rows, err: err}
 	}
 }
 
 // countCharges counts what q matches.
-func countCharges(b Backend, seq int, q store.Query) tea.Cmd {
+func countCharges(ctx context.Context, b Backend, seq int, q store.Query) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), searchTimeout)
+		ctx, cancel := context.WithTimeout(ctx, searchTimeout)
 		defer cancel()
 		n, err := b.Count(ctx, q)
+		if superseded(ctx) {
+			return nil
+		}
 		return countMsg{seq, n, err}
 	}
 }
 
 // findCode finds the charge a pasted BR Code belongs to: its stored
 // copy-and-paste text, else the txid a static code carries.
-func findCode(b Backend, seq int, code *brcode.Code, q store.Query) tea.Cmd {
+func findCode(ctx context.Context, b Backend, seq int, code *brcode.Code, q store.Query) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), searchTimeout)
+		ctx, cancel := context.WithTimeout(ctx, searchTimeout)
 		defer cancel()
 		c, err := b.FindByCopyAndPaste(ctx, code.Raw)
+		if superseded(ctx) {
+			return nil
+		}
 		switch {
 		case err == nil && c != nil:
 			return pageMsg{seq: seq, dir: pageFirst, rows: []*store.Charge{c}}
@@ -161,60 +171,72 @@ func findCode(b Backend, seq int, code *brcode.Code, q store.Query) tea.Cmd {
 }
 
 // askRemote asks ConnectPSP about an id the store does not hold.
-func askRemote(b Backend, seq int, id string) tea.Cmd {
+func askRemote(ctx context.Context, b Backend, seq int, id string) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
+		ctx, cancel := context.WithTimeout(ctx, refreshTimeout)
 		defer cancel()
 		ci, err := b.Remote(ctx, id)
+		if superseded(ctx) {
+			return nil
+		}
 		return remoteMsg{seq, ci, err}
 	}
 }
 
 // reloadRow reads a listed charge again after a change.
-func reloadRow(b Backend, id int64) tea.Cmd {
+func reloadRow(ctx context.Context, b Backend, id int64) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+		ctx, cancel := context.WithTimeout(ctx, loadTimeout)
 		defer cancel()
 		c, err := b.Charge(ctx, id)
+		if superseded(ctx) {
+			return nil
+		}
 		return rowMsg{id, c, err}
 	}
 }
 
 // loadDetail reads the charge on the detail screen; refresh asks
 // ConnectPSP first (Backend.Refresh), which records what it says.
-func loadDetail(b Backend, id int64, refresh bool) tea.Cmd {
+func loadDetail(ctx context.Context, b Backend, id int64, refresh bool) tea.Cmd {
 	return func() tea.Msg {
 		var (
 			c   *store.Charge
 			err error
 		)
 		if refresh {
-			ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
+			ctx, cancel := context.WithTimeout(ctx, refreshTimeout)
 			defer cancel()
 			c, err = b.Refresh(ctx, id)
 		} else {
-			ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+			ctx, cancel := context.WithTimeout(ctx, loadTimeout)
 			defer cancel()
 			c, err = b.Charge(ctx, id)
+		}
+		if superseded(ctx) { // the detail was left or shows another charge
+			return nil
 		}
 		return detailMsg{id: id, c: c, err: err, refresh: refresh}
 	}
 }
 
 // loadTimeline reads a charge's history.
-func loadTimeline(b Backend, id int64) tea.Cmd {
+func loadTimeline(ctx context.Context, b Backend, id int64) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+		ctx, cancel := context.WithTimeout(ctx, loadTimeout)
 		defer cancel()
 		es, err := b.Timeline(ctx, id)
+		if superseded(ctx) {
+			return nil
+		}
 		return timelineMsg{id, es, err}
 	}
 }
 
 // importRemote records a transaction found at ConnectPSP.
-func importRemote(b Backend, ci *psp.CashIn) tea.Cmd {
+func importRemote(ctx context.Context, b Backend, ci *psp.CashIn) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
+		ctx, cancel := context.WithTimeout(ctx, loadTimeout)
 		defer cancel()
 		c, err := b.Import(ctx, ci)
 		return importedMsg{c, err}
@@ -223,11 +245,40 @@ func importRemote(b Backend, ci *psp.CashIn) tea.Cmd {
 
 // refundCharge sends the refund; the backend stores the key first, so
 // sending again after a temporary error refunds once.
-func refundCharge(b Backend, id int64, reason psp.RefundReason, note string) tea.Cmd {
+func refundCharge(ctx context.Context, b Backend, rec *refundRecord, id int64, reason psp.RefundReason, note string) tea.Cmd {
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), refundTimeout)
+		ctx, cancel := context.WithTimeout(ctx, refundTimeout)
 		defer cancel()
+		if rec != nil && rec.approved != "" {
+			if err := rec.a.AuthoriseRefund(ctx, rec.at, id, rec.asked, rec.approved); err != nil {
+				return refundedMsg{id, nil, err}
+			}
+		}
 		c, err := b.Refund(ctx, id, reason, note)
+		if rec != nil {
+			d := map[string]string{"reason": string(reason)}
+			switch {
+			case err != nil:
+				d["outcome"], d["error"] = "failed", errText(err)
+			case c != nil:
+				d["outcome"] = string(c.Status)
+			}
+			// Before the answer, so that the detail reads the trail with it.
+			if _, aerr := rec.a.Audit(ctx, store.NewAudit{Actor: rec.at, Action: store.AuditRefundSent, ChargeID: id, Detail: d}); aerr != nil {
+				rec.log.Error("audit", "action", string(store.AuditRefundSent), "charge", id, "err", aerr)
+			}
+		}
 		return refundedMsg{id, c, err}
 	}
+}
+
+// refundRecord is what the audit trail keeps of a refund: where and by
+// whom it is sent, and, the first time it is sent when the shop has
+// operators, who asked for it and who approved it (recorded before it is
+// sent).
+type refundRecord struct {
+	a               Authority
+	at              store.Actor
+	asked, approved string
+	log             *slog.Logger
 }

@@ -32,6 +32,7 @@ func viewOfCharge(c *store.Charge) detailView {
 }
 
 func viewOfCashIn(ci *psp.CashIn) detailView {
+	ci = shownCashIn(ci) // kept as sent, for Import
 	return detailView{
 		status: ci.Status, stage: store.StageCreated,
 		amount: ci.Amount, payer: ci.Payer,

@@ -23,6 +23,14 @@ var lookupScenes = []scene{
 		marker: []string{"3 transações"},
 	},
 	{
+		name: "search_name",
+		drive: func(t *testing.T, tm *teatest.TestModel, _ *fakeBackend) {
+			waitFor(t, tm, "linha 1 de 5")
+			tm.Type("souza")
+		},
+		marker: []string{"linha 1 de 1"},
+	},
+	{
 		name: "detail",
 		drive: func(t *testing.T, tm *teatest.TestModel, _ *fakeBackend) {
 			waitFor(t, tm, "linha 1 de 5")

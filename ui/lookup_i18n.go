@@ -24,7 +24,7 @@ const (
 	kPeriodToday       msgKey = "lookup.ptoday"
 	kPeriod7Days       msgKey = "lookup.p7"
 	kCount             msgKey = "lookup.count"
-	kCountOne          msgKey = "lookup.count.one"
+	kCountOne          msgKey = kCount + pluralOne
 	kCounting          msgKey = "lookup.counting"
 	kPosition          msgKey = "lookup.pos"
 	kPositionOf        msgKey = "lookup.posof"
@@ -37,6 +37,7 @@ const (
 	kExportNothing     msgKey = "lookup.exportnothing"
 	kExporting         msgKey = "lookup.exporting"
 	kExported          msgKey = "lookup.exported"
+	kExportedOne       msgKey = kExported + pluralOne
 	kExportFailed      msgKey = "lookup.exportfailed"
 	kAsCode            msgKey = "lookup.ascode"
 	kAsTxID            msgKey = "lookup.astxid"
@@ -47,6 +48,8 @@ const (
 	kAsBRCode          msgKey = "lookup.asbrcode"
 	kBRStatic          msgKey = "lookup.brstatic"
 	kBRDynamic         msgKey = "lookup.brdynamic"
+	kBRRecurring       msgKey = "lookup.brrecurring"
+	kBRWithRecurrence  msgKey = "lookup.brwithrecurrence"
 	kBRBadCRC          msgKey = "lookup.brbadcrc"
 	kBRBad             msgKey = "lookup.brbad"
 	kAmountBad         msgKey = "lookup.amountbad"
@@ -86,6 +89,7 @@ const (
 	kFlagLate         msgKey = "flag.late"
 	kFlagForged       msgKey = "flag.forged"
 	kFlagBackwards    msgKey = "flag.backwards"
+	kFlagTxid         msgKey = "flag.txid"
 	kSigGenuine       msgKey = "sig.genuine"
 	kSigForged        msgKey = "sig.forged"
 	kSigMalformed     msgKey = "sig.malformed"
@@ -111,24 +115,6 @@ const (
 	kRefundNotPaidHere msgKey = "refund.notpaidhere"
 	kRefundRefused     msgKey = "refund.refused"
 	kRefundFailed      msgKey = "refund.failed"
-
-	kCSVCreated    msgKey = "csv.created"
-	kCSVTerminal   msgKey = "csv.terminal"
-	kCSVID         msgKey = "csv.id"
-	kCSVCode       msgKey = "csv.code"
-	kCSVTxID       msgKey = "csv.txid"
-	kCSVRef        msgKey = "csv.ref"
-	kCSVStatus     msgKey = "csv.status"
-	kCSVAmount     msgKey = "csv.amount"
-	kCSVPaidAmount msgKey = "csv.paidamount"
-	kCSVName       msgKey = "csv.name"
-	kCSVDocument   msgKey = "csv.document"
-	kCSVE2E        msgKey = "csv.e2e"
-	kCSVOrigE2E    msgKey = "csv.orige2e"
-	kCSVPaidAt     msgKey = "csv.paidat"
-	kCSVRefundedAt msgKey = "csv.refundedat"
-	kCSVExpiredAt  msgKey = "csv.expiredat"
-	kCSVFlags      msgKey = "csv.flags"
 
 	kHelpLookup   msgKey = "help.lookup"
 	kHelpUp       msgKey = "help.up"
@@ -177,7 +163,7 @@ var lookupCatalog = map[string]map[msgKey]string{
 		kPeriodToday:       "hoje",
 		kPeriod7Days:       "7 dias",
 		kCount:             "%s transações",
-		kCountOne:          "1 transação",
+		kCountOne:          "%s transação",
 		kCounting:          "contando…",
 		kPosition:          "linha %s",
 		kPositionOf:        "linha %s de %s",
@@ -190,6 +176,7 @@ var lookupCatalog = map[string]map[msgKey]string{
 		kExportNothing:     "nada a exportar",
 		kExporting:         "Exportando…",
 		kExported:          "%s transações exportadas para %s (documentos mascarados).",
+		kExportedOne:       "%s transação exportada para %s (documento mascarado).",
 		kExportFailed:      "A exportação falhou: %s",
 		kAsCode:            "busca: código interno %s",
 		kAsTxID:            "busca: transactionId",
@@ -200,6 +187,8 @@ var lookupCatalog = map[string]map[msgKey]string{
 		kAsBRCode:          "copia e cola com CRC %s correto · %s · %s",
 		kBRStatic:          "estático",
 		kBRDynamic:         "dinâmico",
+		kBRRecurring:       "Pix Automático (autorização de recorrência)",
+		kBRWithRecurrence:  "%s + Pix Automático",
 		kBRBadCRC:          "Copia e cola com CRC inválido: o código foi alterado ou cortado — peça o código de novo.",
 		kBRBad:             "Não é um copia e cola PIX válido: %s",
 		kAmountBad:         "Valor inválido: escreva como 12,50 ou R$ 1.234,56.",
@@ -239,6 +228,7 @@ var lookupCatalog = map[string]map[msgKey]string{
 		kFlagLate:         "PAGO APÓS O VENCIMENTO",
 		kFlagForged:       "ENTREGA FORJADA: um webhook com assinatura inválida citou esta transação",
 		kFlagBackwards:    "STATUS PARA TRÁS: uma observação tentou voltar o status (ignorada)",
+		kFlagTxid:         "OUTRA TRANSAÇÃO: um evento assinado citou esta cobrança com outro transactionId (não aplicado)",
 		kSigGenuine:       "assinatura válida",
 		kSigForged:        "assinatura INVÁLIDA",
 		kSigMalformed:     "JSON inválido",
@@ -297,24 +287,7 @@ var lookupCatalog = map[string]map[msgKey]string{
 		"outcome.forged":    "forjado",
 		"outcome.malformed": "malformado",
 		"outcome.ignored":   "ignorado",
-
-		kCSVCreated:    "criada_em",
-		kCSVTerminal:   "terminal",
-		kCSVID:         "id",
-		kCSVCode:       "codigo",
-		kCSVTxID:       "transaction_id",
-		kCSVRef:        "pedido",
-		kCSVStatus:     "status",
-		kCSVAmount:     "valor",
-		kCSVPaidAmount: "valor_pago",
-		kCSVName:       "pagador",
-		kCSVDocument:   "documento",
-		kCSVE2E:        "end_to_end_id",
-		kCSVOrigE2E:    "end_to_end_id_original",
-		kCSVPaidAt:     "pago_em",
-		kCSVRefundedAt: "estornado_em",
-		kCSVExpiredAt:  "expirado_em",
-		kCSVFlags:      "alertas",
+		"outcome.mismatch":  "outra transação (ignorado)",
 
 		kHelpLookup:   "consultar",
 		kHelpUp:       "acima",
@@ -342,8 +315,12 @@ var lookupCatalog = map[string]map[msgKey]string{
 	},
 }
 
-func init() {
-	for lang, m := range lookupCatalog {
+func init() { extendCatalog(lookupCatalog) }
+
+// extendCatalog adds a part's sentences (the lookup's, the display's) to
+// catalog.
+func extendCatalog(part map[string]map[msgKey]string) {
+	for lang, m := range part {
 		if catalog[lang] == nil {
 			catalog[lang] = map[msgKey]string{}
 		}

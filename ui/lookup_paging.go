@@ -19,21 +19,32 @@ func (s *lookupScreen) gotPage(msg pageMsg) tea.Cmd {
 	}
 	if msg.err != nil {
 		s.err = s.env.lang.s(kSearchFailed, errText(msg.err))
+		if msg.dir == pageFirst {
+			// The rows on screen are older: Enter searches again, and
+			// opens nothing before that.
+			s.asked, s.opening = -1, false
+		}
 		return nil
 	}
 	s.err = ""
 	switch msg.dir {
 	case pageFirst:
 		s.clear()
-		s.searched = true
+		s.searched, s.shown = true, msg.seq
 		s.pages = []page{{rows: msg.rows}}
 		s.more = msg.limit > 0 && len(msg.rows) == msg.limit
 		if s.plan.kind == inBRCode {
 			s.total, s.counted = len(msg.rows), true
 		}
 		if len(msg.rows) == 0 && s.plan.remote != "" {
-			s.remoteBusy = true
-			return askRemote(s.env.backend, s.seq, s.plan.remote)
+			s.remoteBusy = true // a pending open waits for ConnectPSP's answer
+			return askRemote(s.reads.context(s.env.ctx), s.env.backend, s.seq, s.plan.remote)
+		}
+		if s.opening && s.openSeq == msg.seq {
+			s.opening = false
+			if len(msg.rows) > 0 {
+				s.env.tell(openDetailMsg{c: msg.rows[0]})
+			}
 		}
 	case pageNext:
 		if len(s.pages) == 0 || msg.after != s.lastCursor() {
@@ -54,7 +65,7 @@ func (s *lookupScreen) gotPage(msg pageMsg) tea.Cmd {
 		first := s.row(s.base)
 		var rows []*store.Charge
 		for _, c := range msg.rows {
-			if first == nil || newer(c, first) { // rows inserted since are not counted twice
+			if first == nil || c.Cursor().Newer(first.Cursor()) { // rows inserted since are not counted twice
 				rows = append(rows, c)
 			}
 		}
@@ -110,7 +121,7 @@ func (s *lookupScreen) reloadTop() tea.Cmd {
 	}
 	s.loading = pageTop
 	n := min(max(s.held(), s.pageSize()), store.MaxLimit)
-	return fetchPage(s.env.backend, s.seq, pageTop, s.plan.q, store.Cursor{}, n)
+	return fetchPage(s.reads.context(s.env.ctx), s.env.backend, s.seq, pageTop, s.plan.q, store.Cursor{}, n)
 }
 
 // changed is a store change: a held row is read again; otherwise, at the
@@ -119,7 +130,7 @@ func (s *lookupScreen) changed(id int64) tea.Cmd {
 	for _, p := range s.pages {
 		for _, c := range p.rows {
 			if c.ID == id {
-				return reloadRow(s.env.backend, id)
+				return reloadRow(s.reads.context(s.env.ctx), s.env.backend, id)
 			}
 		}
 	}
@@ -188,18 +199,10 @@ func (s *lookupScreen) prefetch() tea.Cmd {
 	switch {
 	case s.more && s.sel >= s.base+s.held()-margin:
 		s.loading = pageNext
-		return fetchPage(b, s.seq, pageNext, s.plan.q, s.lastCursor(), s.pageSize())
+		return fetchPage(s.reads.context(s.env.ctx), b, s.seq, pageNext, s.plan.q, s.lastCursor(), s.pageSize())
 	case len(s.dropped) > 0 && s.top < s.base+margin:
 		s.loading = pagePrev
-		return fetchPage(b, s.seq, pagePrev, s.plan.q, s.dropped[len(s.dropped)-1], s.pageSize())
+		return fetchPage(s.reads.context(s.env.ctx), b, s.seq, pagePrev, s.plan.q, s.dropped[len(s.dropped)-1], s.pageSize())
 	}
 	return nil
-}
-
-// newer reports whether a comes before b in the newest-first order.
-func newer(a, b *store.Charge) bool {
-	if !a.CreatedAt.Equal(b.CreatedAt) {
-		return a.CreatedAt.After(b.CreatedAt)
-	}
-	return a.ID > b.ID
 }

@@ -6,6 +6,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/pixdesk/pixdesk/internal/export"
 	"github.com/pixdesk/pixdesk/store"
 )
 
@@ -52,18 +53,27 @@ func (s *lookupScreen) acceptPrompt() tea.Cmd {
 	return tea.Batch(s.input.Focus(), s.refilter())
 }
 
-// export writes the current search to path.
+// export writes the search of the text typed to path — that text's, even
+// when its debounced search has not run yet: the file holds what the
+// cashier asked for, not the rows of the text before.
 func (s *lookupScreen) export(path string) tea.Cmd {
-	opt := CSVOptions{Lang: string(s.env.lang), Location: s.env.cfg.Location}
-	switch s.plan.kind {
+	opt := export.Options{Lang: string(s.env.lang), Location: s.env.cfg.Location}
+	p := s.plan
+	if s.asked != s.seq {
+		p = makePlan(s.input.Value(), s.f, s.env.now, s.env.cfg.Location)
+	}
+	switch p.kind {
 	case inBRCode:
 		var rows []*store.Charge
-		for _, p := range s.pages {
-			rows = append(rows, p.rows...)
+		for _, pg := range s.pages {
+			rows = append(rows, pg.rows...)
+		}
+		if s.shown != s.seq {
+			rows = nil // the rows held answer other text
 		}
 		return exportRows(path, rows, opt)
 	case inBad:
 		return emit(exportedMsg{path: path, err: errors.New(s.env.lang.s(kExportNothing))})
 	}
-	return exportQuery(s.env.backend, path, s.plan.q, opt)
+	return exportQuery(s.env.ctx, s.env.backend, path, p.q, opt)
 }

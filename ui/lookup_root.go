@@ -10,16 +10,6 @@ import (
 // its results to the lookup and detail screens whether or not they are in
 // focus.
 
-// typer is a screen whose keys may go to a text input.
-type typer interface{ typing() bool }
-
-// typing reports whether the active screen takes letters as text, so
-// that "?" is typed rather than toggling help.
-func (m *Model) typing() bool {
-	t, ok := m.active.(typer)
-	return ok && t.typing()
-}
-
 // openLookup leaves the counter screen for the lookup (esc comes back).
 func (m *Model) openLookup() tea.Cmd {
 	if m.active != m.lookup && m.active != m.detail {
@@ -34,6 +24,8 @@ func (m *Model) closeLookup() tea.Cmd {
 	if m.lookupOnly {
 		return nil
 	}
+	m.lookup.reads.end() // its search and the detail's loads: nobody waits for them
+	m.detail.reads.end()
 	back := m.back
 	if back == nil || back == m.lookup || back == m.detail {
 		back = m.form
@@ -52,7 +44,9 @@ func (m *Model) routeLookup(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 	switch msg := msg.(type) {
 	case searchDueMsg, pageMsg, countMsg, remoteMsg, rowMsg, exportedMsg:
 		return m.lookup.update(msg), true
-	case detailMsg, timelineMsg, importedMsg, refundedMsg:
+	case auditedMsg:
+		return m.detail.audited(msg), true
+	case detailMsg, timelineMsg, importedMsg, refundedMsg, auditMsg:
 		cmd := m.detail.update(msg)
 		if r, isRow := msg.(detailMsg); isRow && r.c != nil {
 			m.lookup.replace(r.c)
@@ -62,6 +56,9 @@ func (m *Model) routeLookup(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 		}
 		return cmd, true
 	case openDetailMsg:
+		if m.active != m.lookup {
+			return nil, true // the cashier left the lookup before its answer came
+		}
 		var cmd tea.Cmd
 		if msg.c != nil {
 			cmd = m.detail.show(msg.c)
@@ -70,13 +67,11 @@ func (m *Model) routeLookup(msg tea.Msg) (cmd tea.Cmd, ok bool) {
 		}
 		return tea.Batch(m.switchTo(m.detail), cmd), true
 	case closeDetailMsg:
+		m.detail.reads.end()
 		return tea.Batch(m.switchTo(m.lookup), m.lookup.start()), true
 	case reopenQRMsg:
 		if msg.c.Status != psp.StatusAwaitingPayment {
 			return nil, true
-		}
-		if c := m.charge.c; c != nil && c.ID != msg.c.ID && !c.Status.Final() {
-			m.background[c.ID] = c // the cashier's own charge keeps being tracked
 		}
 		return m.show(msg.c), true
 	case closeLookupMsg:

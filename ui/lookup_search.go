@@ -5,9 +5,12 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/pixdesk/pixdesk/psp"
 	"github.com/pixdesk/pixdesk/psp/brcode"
 	"github.com/pixdesk/pixdesk/store"
+	"github.com/pixdesk/pixdesk/store/engine"
 )
 
 // inputKind is what a search text looks like. The store recognises ids,
@@ -83,6 +86,7 @@ func makePlan(text string, f filters, now time.Time, loc *time.Location) plan {
 		}
 		p.kind, p.q.Amount = inAmount, a
 	default:
+		text = norm.NFC.String(text) // names are stored composed (engine.CheckName)
 		p.kind, p.q.Text = shapeOf(text), text
 		switch p.kind {
 		case inCode:
@@ -90,8 +94,9 @@ func makePlan(text string, f filters, now time.Time, loc *time.Location) plan {
 		case inTxID, inE2E:
 			p.remote = text
 		case inDocument:
-			p.q.Text = psp.NormalizeDocument(text) // "123 456 789 09" too
-			p.doc = psp.MaskDocument(text)
+			doc := engine.FoldDocument(text)      // "１２３.４５６.７８９–０９" too
+			p.q.Text = psp.NormalizeDocument(doc) // "123 456 789 09" too
+			p.doc = psp.MaskDocument(doc)
 		}
 	}
 	return p
@@ -120,55 +125,23 @@ func looksLikeAmount(s string) bool {
 	return true
 }
 
-// shapeOf follows store.DB.Search's reading of a text, to tell the
-// cashier what is being searched and whether ConnectPSP can be asked.
+// shapeOf is store.Classify's reading of a text, to tell the cashier what
+// is being searched and whether ConnectPSP can be asked. A document is
+// read as pasted ("１２３.４５６.７８９–０９", "123 456 789 09"): folded the
+// way the engine reads one, then classified bare, as makePlan searches it.
 func shapeOf(s string) inputKind {
-	if _, _, err := psp.ParseDocument(s); err == nil {
+	if k, _ := store.Classify(psp.NormalizeDocument(engine.FoldDocument(s))); k == store.TextDocument {
 		return inDocument
 	}
-	if n := psp.NormalizeDocument(s); docChars(s) && (len(n) == 11 || len(n) == 14) && digitsOnly(n) {
-		return inDocument // shaped like one, check digits wrong: still searched
-	}
-	if !alnumOnly(s) {
-		return inText
-	}
-	switch {
-	case len(s) == 7 && (strings.ContainsAny(s, "0123456789") || strings.ToUpper(s) == s):
+	switch k, _ := store.Classify(s); k {
+	case store.TextInternalCode:
 		return inCode
-	case len(s) == 35:
+	case store.TextTransactionID:
 		return inTxID
-	case len(s) == 32 && strings.ContainsRune("EeDd", rune(s[0])):
+	case store.TextEndToEnd:
 		return inE2E
 	}
 	return inText
-}
-
-func docChars(s string) bool {
-	for _, r := range s {
-		if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r == '.' || r == '-' || r == '/') {
-			return false
-		}
-	}
-	return true
-}
-
-func digitsOnly(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
-
-func alnumOnly(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
-			return false
-		}
-	}
-	return true
 }
 
 // query is the store query of the filters, without text.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/pixdesk/pixdesk/psp"
 	"github.com/pixdesk/pixdesk/store"
@@ -57,25 +58,45 @@ func lookupFixture(f *fakeBackend) {
 	f.put(c5)
 
 	at := func(d time.Duration) time.Time { return c1.CreatedAt.Add(d) }
+	// Entries as the journal writes them, with facts; the forged delivery
+	// is as a journal kept one before refusals were kept apart, with only
+	// an English note.
+	genuineEvent := func(id string) store.Facts {
+		return store.Facts{EventID: id, EventType: psp.EventCashInPaid, Verdict: psp.VerdictGenuine}
+	}
 	f.timeline = map[int64][]store.Entry{1: {
-		{ID: 1, ChargeID: 1, At: at(0), Kind: store.EntryCreated, Outcome: "applied", Detail: "idempotency key 9f1c…"},
+		{ID: 1, ChargeID: 1, At: at(0), Kind: store.EntryCreated, Outcome: "applied",
+			Facts: store.Facts{Reference: c1.ExternalReference, Amount: c1.Amount, IdempotencyKey: "9f1c0b7e-3d4a-4c5b-8e6f-7a8b9c0d1e2f"}},
 		{ID: 2, ChargeID: 1, At: at(time.Second), Kind: store.EntryCreateAnswer, Status: psp.StatusAwaitingPayment, Outcome: "applied"},
-		{ID: 3, ChargeID: 1, At: at(time.Second), Kind: store.EntryStatus, Status: psp.StatusAwaitingPayment, Outcome: "applied", Detail: "→ AWAITING_PAYMENT"},
+		{ID: 3, ChargeID: 1, At: at(time.Second), Kind: store.EntryStatus, Status: psp.StatusAwaitingPayment, Outcome: "applied",
+			Facts: store.Facts{To: psp.StatusAwaitingPayment}},
 		{ID: 4, ChargeID: 1, At: at(100 * time.Second), Kind: store.EntryWebhook, Outcome: "forged", Detail: "event 7d3e…, forged, CASHIN_PAID"},
-		{ID: 5, ChargeID: 1, At: at(145 * time.Second), Kind: store.EntryWebhook, Status: psp.StatusPaid, Outcome: "applied", Detail: "event 1a2b…, genuine, CASHIN_PAID"},
-		{ID: 6, ChargeID: 1, At: at(145 * time.Second), Kind: store.EntryStatus, Status: psp.StatusPaid, Outcome: "applied", Detail: "AWAITING_PAYMENT → PAID"},
-		{ID: 7, ChargeID: 1, At: at(146 * time.Second), Kind: store.EntryWebhook, Status: psp.StatusPaid, Outcome: "duplicate", Detail: "event 5c6d…, genuine, CASHIN_PAID"},
-		{ID: 8, ChargeID: 1, At: at(148 * time.Second), Kind: store.EntryPoll, Status: psp.StatusPaid, Outcome: "duplicate"},
+		{ID: 5, ChargeID: 1, At: at(145 * time.Second), Kind: store.EntryWebhook, Status: psp.StatusPaid, Outcome: "applied",
+			Facts: genuineEvent("1a2b…")},
+		{ID: 6, ChargeID: 1, At: at(145 * time.Second), Kind: store.EntryStatus, Status: psp.StatusPaid, Outcome: "applied",
+			Facts: store.Facts{From: psp.StatusAwaitingPayment, To: psp.StatusPaid}},
+		{ID: 7, ChargeID: 1, At: at(146 * time.Second), Kind: store.EntryWebhook, Status: psp.StatusPaid, Outcome: "duplicate",
+			Facts: genuineEvent("5c6d…")},
+		{ID: 8, ChargeID: 1, At: at(148 * time.Second), Kind: store.EntryPoll, Status: psp.StatusPaid, Outcome: "duplicate",
+			TimesSeen: 3, LastSeenAt: at(208 * time.Second)},
 	}}
 }
 
 // newLookupModel returns the lookup over the fixture, searched once.
 func newLookupModel(t testing.TB, w, h int) (*Model, *fakeBackend) {
 	t.Helper()
+	return newLookupIn(t, w, h, "")
+}
+
+// newLookupIn is newLookupModel in lang ("" is the default, pt-BR).
+func newLookupIn(t testing.TB, w, h int, lang string) (*Model, *fakeBackend) {
+	t.Helper()
 	var out bytes.Buffer
 	f := newFake()
 	lookupFixture(f)
-	m := NewLookup(testConfig(&out), f)
+	cfg := testConfig(&out)
+	cfg.Lang = lang
+	m := NewLookup(cfg, f)
 	m.still = true
 	m.lookup.debounce = 0
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
@@ -126,13 +147,54 @@ func TestLookupListsNewestFirst(t *testing.T) {
 			t.Fatalf("listed %s, want %s", got, want)
 		}
 		v := m.View()
-		for _, want := range []string{"5 transações", "***.456.789-**", "AGUARDANDO", "1.234,56", "caixa-02", "linha 1 de 5"} {
+		for _, want := range []string{"5 transações", "***.456.789-**", "AGUARDANDO", "1.234,56", "linha 1 de 5"} {
 			if !strings.Contains(v, want) {
 				t.Errorf("list lacks %q:\n%s", want, v)
 			}
 		}
 		if strings.Contains(v, "12345678909") {
 			t.Error("the list shows a full CPF")
+		}
+		// Wider, the terminal comes back and names are whole.
+		m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+		v = m.View()
+		for _, want := range []string{"caixa-02", "Terminal", "Maria Souza Comércio", "**.222.333/****-**"} {
+			if !strings.Contains(v, want) {
+				t.Errorf("list at 120 columns lacks %q:\n%s", want, v)
+			}
+		}
+	})
+}
+
+// At 80 columns the payer stays in the list, cut with "…" where it must,
+// beside the code, the order reference whole and the document masked; the
+// terminal gives way. The golden files show the whole screen.
+func TestLookupListKeepsPayerAt80(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		m, _ := newLookupModel(t, 80, 24)
+		v := m.View()
+		lines := strings.Split(v, "\n")
+		var head, row string
+		for i, l := range lines {
+			if strings.Contains(l, "Código") && strings.Contains(l, "Pagador") {
+				head, row = l, lines[i+2]
+			}
+		}
+		if head == "" {
+			t.Fatalf("no payer column at 80×24:\n%s", v)
+		}
+		for _, want := range []string{"AB12CD3", "PD-000041", "Maria Souz…", "**.222.333/**…", "99,90", "AGUARDANDO"} {
+			if !strings.Contains(row, want) {
+				t.Errorf("row %q lacks %q", row, want)
+			}
+		}
+		for _, l := range lines {
+			if w := lipgloss.Width(l); w > 80 {
+				t.Errorf("line of %d cells: %q", w, l)
+			}
+		}
+		if strings.Contains(v, "11222333000181") || strings.Contains(v, "12345678909") {
+			t.Error("a document is shown whole")
 		}
 	})
 }
@@ -154,9 +216,11 @@ func TestLookupSearchInputs(t *testing.T) {
 		{"reference", "PD-000040", store.Query{Text: "PD-000040"}, "ZZ9Y8X7", "pedido ou nome"},
 		{"CPF punctuated", "238.584.881-35", store.Query{Text: "23858488135"}, "ZZ9Y8X7", "CPF/CNPJ ***.584.881-**"},
 		{"CPF bare", "23858488135", store.Query{Text: "23858488135"}, "ZZ9Y8X7", "CPF/CNPJ ***.584.881-**"},
-		{"CNPJ punctuated", "11.222.333/0001-81", store.Query{Text: "11222333000181"}, "AB12CD3", "CPF/CNPJ 11.222.333/0001-81"},
+		{"CNPJ punctuated", "11.222.333/0001-81", store.Query{Text: "11222333000181"}, "AB12CD3", "CPF/CNPJ **.222.333/****-**"},
 		{"name part", "maria sou", store.Query{Text: "maria sou"}, "AB12CD3", "pedido ou nome “maria sou”"},
 		{"name accents", "pedro alv", store.Query{Text: "pedro alv"}, "ZZ9Y8X7", "pedido ou nome"},
+		{"name decomposed", "Pedro A\u0301lv", store.Query{Text: "Pedro Álv"}, "ZZ9Y8X7", "pedido ou nome “Pedro Álv”"},
+		{"CPF full-width with an en dash", "２３８.５８４.８８１–３５", store.Query{Text: "23858488135"}, "ZZ9Y8X7", "CPF/CNPJ ***.584.881-**"},
 		{"amount comma", "99,90", store.Query{Amount: 9990}, "AB12CD3", "valor " + psp.Amount(9990).String()},
 		{"amount R$", "R$ 1.234,56", store.Query{Amount: 123456}, "QW3ER4T", "valor " + psp.Amount(123456).String()},
 		{"BR Code", testPayload, store.Query{}, "US7B1JQ", "CRC 42C5 correto · dinâmico · THALES OGLIARI"},
@@ -359,7 +423,7 @@ func TestLookupAsksConnectPSPWhenNothingHere(t *testing.T) {
 		if v := m.View(); !strings.Contains(v, "NÃO REGISTRADA AQUI") || !strings.Contains(v, "i registrar") {
 			t.Errorf("remote detail:\n%s", v)
 		}
-		if m.detail.keys.Refund.Enabled() || m.detail.keys.Refresh.Enabled() {
+		if m.detail.keysNow().Refund.Enabled() || m.detail.keysNow().Refresh.Enabled() {
 			t.Error("refund or refresh offered for a transaction not recorded here")
 		}
 		run(m, runes("i"))

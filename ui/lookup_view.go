@@ -26,9 +26,11 @@ const (
 	colCount
 )
 
-// Column caps and floors, in cells.
+// Column caps and floors, in cells. Every column that holds outside text
+// is capped, so that an overlong id cannot push the others off the screen
+// (an internal code has 7 characters, a masked CNPJ 18).
 var (
-	colMax = [colCount]int{colRef: 18, colName: 28, colTerminal: 12}
+	colMax = [colCount]int{colCode: 12, colRef: 18, colName: 28, colDoc: 18, colTerminal: 12}
 	colMin = [colCount]int{colRef: 6, colName: 8, colDoc: 14, colTerminal: 6}
 )
 
@@ -60,7 +62,7 @@ func (s *lookupScreen) cells(c *store.Charge) [colCount]string {
 
 // remoteCells are the cells of a transaction known only to ConnectPSP.
 func (s *lookupScreen) remoteCells(ci *psp.CashIn) [colCount]string {
-	e := s.env
+	e, ci := s.env, shownCashIn(ci)
 	return [colCount]string{
 		listTime(ci.RequestedAt, e.now, e.cfg.Location), orDash(ci.InternalCode), ci.ExternalReference, ci.Payer.Name,
 		psp.MaskDocument(ci.Payer.Document), bare(ci.Amount), shortStatus(e.lang, &store.Charge{Status: ci.Status}), "—",
@@ -81,8 +83,17 @@ func orDash(s string) string {
 	return s
 }
 
-// widths fits the columns to the screen from what they hold: the payer's
-// name only where it fits, long references and terminals cut.
+// nameFloor is the width the payer's name keeps on a narrow screen (a
+// first name and most of a surname): the other columns give way to it.
+const nameFloor = 10
+
+// widths fits the columns to the screen from what they hold. The payer's
+// name stays, cut with "…" where it must: support searches by it. To make
+// room the other columns give way, least missed first: the document
+// shrinks to a masked CPF's width (a CNPJ is cut), the terminal goes (the
+// filter line names the one filtered, the detail shows it), the order
+// reference shrinks, and last the time goes. At 80 columns only the first
+// two are needed.
 func (s *lookupScreen) widths(rows [][colCount]string, head [colCount]string) [colCount]int {
 	var w [colCount]int
 	for i := range w {
@@ -98,24 +109,35 @@ func (s *lookupScreen) widths(rows [][colCount]string, head [colCount]string) [c
 			w[i] = min(w[i], m)
 		}
 	}
-	total := func() int {
+	name := w[colName]
+	w[colName] = 0
+	// room is what is left for the name, after the space before it.
+	room := func() int {
 		n := markerWidth
 		for _, x := range w {
 			if x > 0 {
 				n += x + 1
 			}
 		}
-		return n - 1
+		return s.width - n
 	}
-	name := w[colName]
-	w[colName] = 0
-	for _, i := range []int{colDoc, colTerminal, colRef} {
-		for total() > s.width && w[i] > colMin[i] {
+	want := min(name, nameFloor)
+	shrink := func(i int) {
+		for room() < want && w[i] > colMin[i] {
 			w[i]--
 		}
 	}
-	if extra := s.width - total() - 1; extra >= colMin[colName] {
-		w[colName] = min(name, extra)
+	hide := func(i int) {
+		if room() < want {
+			w[i] = 0
+		}
+	}
+	shrink(colDoc)
+	hide(colTerminal)
+	shrink(colRef)
+	hide(colTime)
+	if r := room(); r >= colMin[colName] || r >= name {
+		w[colName] = min(name, r)
 	}
 	return w
 }
@@ -220,7 +242,10 @@ func (s *lookupScreen) filterLine() string {
 	case period7Days:
 		per = l.s(kPeriod7Days)
 	case periodCustom:
-		per = s.f.from.Format("02/01/2006") + "–" + s.f.to.AddDate(0, 0, -1).Format("02/01/2006")
+		per = l.s(kPeriodUnset) // asked for on the prompt line, not typed yet
+		if !s.f.from.IsZero() {
+			per = s.f.from.Format("02/01/2006") + "–" + s.f.to.AddDate(0, 0, -1).Format("02/01/2006")
+		}
 	default:
 		per = l.s(kPeriodAll)
 	}
@@ -233,10 +258,7 @@ func (s *lookupScreen) filterLine() string {
 		sep + st.Label.Render(l.s(kFilterTerminal)+" ") + term
 	count := st.Muted.Render(l.s(kCounting))
 	if s.countShown() {
-		count = st.Amount.Render(l.s(kCount, thousands(l, s.total)))
-		if s.total == 1 {
-			count = st.Amount.Render(l.s(kCountOne))
-		}
+		count = st.Amount.Render(l.n(kCount, s.total, thousands(l, s.total)))
 	}
 	if gap := s.width - lipgloss.Width(line) - lipgloss.Width(count); gap >= 2 {
 		return line + strings.Repeat(" ", gap) + count
@@ -275,11 +297,7 @@ func (s *lookupScreen) hintLine() string {
 	case inText:
 		return m(kAsText, p.q.Text)
 	case inBRCode:
-		kind := l.s(kBRStatic)
-		if p.code.Dynamic() {
-			kind = l.s(kBRDynamic)
-		}
-		return st.OK.Render(l.s(kAsBRCode, p.code.CRC, kind, p.code.MerchantName))
+		return st.OK.Render(l.s(kAsBRCode, p.code.CRC, brKind(l, p.code), p.code.MerchantName))
 	case inBad:
 		switch {
 		case errors.Is(p.codeErr, brcode.ErrCRC):
@@ -290,6 +308,23 @@ func (s *lookupScreen) hintLine() string {
 		return st.Error.Render(l.s(kAmountBad))
 	}
 	return st.Muted.Render(l.s(kSearchHint))
+}
+
+// brKind words what a pasted code asks of the payer: a static or dynamic
+// payment, a PIX Automático recurrence alone, or a payment that also asks
+// for a recurrence.
+func brKind(l lang, c *brcode.Code) string {
+	kind := l.s(kBRStatic)
+	switch {
+	case c.Recurring() && c.Key == "" && c.URL == "":
+		return l.s(kBRRecurring)
+	case c.Dynamic():
+		kind = l.s(kBRDynamic)
+	}
+	if c.Recurring() {
+		return l.s(kBRWithRecurrence, kind)
+	}
+	return kind
 }
 
 // emptyLine explains an empty list.
@@ -316,6 +351,8 @@ func (s *lookupScreen) footer() string {
 	switch {
 	case s.err != "":
 		return st.Error.Render(s.err)
+	case s.opening:
+		return st.Muted.Render(l.s(kLookupOpening))
 	case s.exporting:
 		return st.Muted.Render(l.s(kExporting))
 	case s.note != "" && s.noteBad:

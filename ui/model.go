@@ -2,21 +2,19 @@ package ui
 
 import (
 	"context"
-	"errors"
-	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
-	"github.com/pixdesk/pixdesk/psp"
-	"github.com/pixdesk/pixdesk/store"
 	"github.com/pixdesk/pixdesk/store/engine"
 )
 
-// Model is the console's root tea.Model. Build it with New.
+// Model is the console's root tea.Model. Build it with New. It routes:
+// keys to the active screen, window sizes to every screen, results of
+// commands to the screen that owns them, fresh copies of charges to the
+// tracker, which owns the charges off screen.
 type Model struct {
 	env           *env
 	width, height int
@@ -28,6 +26,7 @@ type Model struct {
 	result   *resultScreen
 	lookup   *lookupScreen
 	detail   *detailScreen
+	dayClose *closeScreen
 	bar      statusBar
 	full     bool // the QR alone, for the customer
 
@@ -37,25 +36,32 @@ type Model struct {
 	back       screen
 
 	health engine.Health
+	track  *tracker
 
-	// background holds the charges being tracked while another one is on
-	// screen, as last seen; openable is one the cashier can open (ctrl+o).
-	background map[int64]*store.Charge
-	openable   int64
-
-	createSeq int
-	cancels   map[int]context.CancelFunc // per create attempt
-	rang      map[int64]bool             // charges whose payment rang the bell
+	// gate is the sign-in while the console is locked (lock.go), nil
+	// when open; lastKey is when the last key came, for the idle lock.
+	gate    *pinPrompt
+	lastKey time.Time
 
 	flash      string
 	flashBad   bool
+	flashOK    bool // good news about money: a payment
 	flashUntil time.Time
 	// flashID is the charge a transient flash is about (copied, simulated,
 	// refresh failed); it goes when another charge or the form takes the
 	// screen. 0: news that holds on any screen (a background charge paid).
 	flashID int64
 
+	// chrome is the height of everything around the body at the last
+	// resize (strip, flash, help, status bar); when it changes, the
+	// screens are given their new size.
+	chrome int
+
 	still bool // tests: no spinner animation
+
+	// qrPlacer clears the screen when the image on it changes
+	// (qr_place.go).
+	qrPlacer
 }
 
 var _ tea.Model = (*Model)(nil)
@@ -67,14 +73,18 @@ const flashFor = 8 * time.Second
 func New(cfg Config, backend Backend) *Model {
 	cfg = cfg.withDefaults()
 	l := langOf(cfg.Lang)
+	ctx, cancel := context.WithCancel(cfg.Context)
 	e := &env{
+		ctx:     ctx,
+		cancel:  cancel,
 		cfg:     cfg,
-		backend: backend,
+		backend: shownBackend{backend},
 		lang:    l,
 		styles:  NewStyles(cfg.Renderer, cfg.NoColor),
 		keys:    newKeyMap(l, cfg.Sandbox),
 		help:    help.New(),
 		now:     cfg.Now(),
+		caps:    cfg.Caps,
 	}
 	e.help.Styles.ShortKey = e.styles.HelpKey
 	e.help.Styles.ShortDesc = e.styles.HelpDesc
@@ -84,19 +94,22 @@ func New(cfg Config, backend Backend) *Model {
 	e.help.Styles.FullSeparator = e.styles.Muted
 	e.help.Styles.Ellipsis = e.styles.Muted
 	m := &Model{
-		env:        e,
-		form:       newForm(e),
-		creating:   newCreating(e),
-		charge:     newCharge(e),
-		result:     newResult(e),
-		lookup:     newLookup(e),
-		detail:     newDetail(e),
-		bar:        statusBar{env: e},
-		background: map[int64]*store.Charge{},
-		cancels:    map[int]context.CancelFunc{},
-		rang:       map[int64]bool{},
+		env:      e,
+		form:     newForm(e),
+		creating: newCreating(e),
+		charge:   newCharge(e),
+		result:   newResult(e),
+		lookup:   newLookup(e),
+		detail:   newDetail(e),
+		dayClose: newClose(e),
+		bar:      statusBar{env: e},
+		track:    newTracker(),
 	}
 	m.active = m.form
+	e.keys.Lock.SetEnabled(cfg.Operators)
+	if cfg.Operators {
+		m.gate = newPINPrompt(e, kSignInTitle, purposeSignIn, cfg.Operator)
+	}
 	return m
 }
 
@@ -109,53 +122,55 @@ func NewLookup(cfg Config, backend Backend) *Model {
 	return m
 }
 
-// Init loads the charge left open on this terminal, starts the clock and
+// Init loads the charges left open on this terminal, starts the clock and
 // reads the engine's health.
 func (m *Model) Init() tea.Cmd {
 	if m.lookupOnly {
 		return tea.Batch(tick(), checkHealth(m.env.backend), m.lookup.start())
 	}
-	return tea.Batch(loadLatest(m.env.backend), tick(), checkHealth(m.env.backend), m.form.setFocus(fAmount))
+	return tea.Batch(loadLatest(m.env.ctx, m.env.backend), loadOpen(m.env.ctx, m.env.backend, m.env.cfg.Terminal, m.env.now),
+		tick(), checkHealth(m.env.backend), m.form.setFocus(fAmount))
 }
 
 // Update implements tea.Model.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	return m, m.update(msg)
+	cmd := m.handle(msg)
+	m.settle()
+	return m, m.place(cmd)
+}
+
+// handle updates with msg and then with what the screens told the root
+// meanwhile, so that a screen change is done before the next key.
+func (m *Model) handle(msg tea.Msg) tea.Cmd {
+	cmds := []tea.Cmd{m.update(msg)}
+	for len(m.env.told) > 0 {
+		next := m.env.told[0]
+		m.env.told = m.env.told[1:]
+		cmds = append(cmds, m.update(next))
+	}
+	return tea.Batch(cmds...)
 }
 
 func (m *Model) update(msg tea.Msg) tea.Cmd {
-	k := m.env.keys
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.resize()
+		return measureCell(m.env.cfg.CellSize)
+	case cellSizeMsg:
+		if msg.w > 0 && msg.h > 0 && (msg.w != m.env.caps.CellW || msg.h != m.env.caps.CellH) {
+			m.env.caps.CellW, m.env.caps.CellH, m.env.caps.CellSource = msg.w, msg.h, "ioctl"
+			m.resize()
+		}
 		return nil
 	case tea.KeyMsg:
-		switch {
-		case key.Matches(msg, k.Quit):
-			for _, c := range m.cancels {
-				c()
-			}
-			return tea.Quit
-		case m.full:
-			m.full = false
-			return nil
-		case key.Matches(msg, k.Open):
-			return m.open()
-		case key.Matches(msg, k.Lookup) && m.active != m.lookup && m.active != m.detail:
-			return m.openLookup()
-		case key.Matches(msg, k.Help) && m.active != m.form && !m.typing():
-			m.env.help.ShowAll = !m.env.help.ShowAll
-			m.resize()
-			return nil
-		}
-		return m.active.update(msg)
+		return m.key(msg)
 	case tickMsg:
 		m.env.now = m.env.cfg.Now()
 		if !m.flashUntil.IsZero() && !m.env.now.Before(m.flashUntil) {
 			m.flash, m.flashUntil, m.flashID = "", time.Time{}, 0
 		}
-		cmds := []tea.Cmd{tick(), checkHealth(m.env.backend)}
+		cmds := []tea.Cmd{tick(), checkHealth(m.env.backend), m.checkIdle()}
 		if m.active == m.charge {
 			cmds = append(cmds, m.charge.tick())
 		}
@@ -175,8 +190,16 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return m.observe(msg.c, true)
 		}
 		return nil
+	case openMsg:
+		m.tracked(msg.cs)
+		return nil
+	case sameMsg:
+		return m.form.update(msg)
 	case submitMsg:
 		return m.startCreate(msg.in)
+	case openSameMsg:
+		m.form.reset()
+		return m.show(msg.c)
 	case stopWaitMsg:
 		return m.stopWaiting()
 	case createdMsg:
@@ -198,31 +221,25 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return m.observe(msg.c, false)
 	case NoticeMsg:
 		return m.notice(msg.Notice)
+	case pinCheckedMsg:
+		return m.pinChecked(msg)
 	case ChangeMsg:
 		cmd := m.lookupChanged(msg.ChargeID)
 		if m.interested(msg.ChargeID) {
-			return tea.Batch(cmd, reloadCharge(m.env.backend, msg.ChargeID))
+			return tea.Batch(cmd, reloadCharge(m.env.ctx, m.env.backend, msg.ChargeID))
 		}
 		return cmd
 	case newChargeMsg:
-		if c := m.charge.c; m.active == m.charge && c != nil && !c.Status.Final() {
-			m.background[c.ID] = c // keeps being tracked
-		}
+		// The form comes back as it was left: a half-typed charge is kept.
 		if msg.from != nil {
 			m.form.fill(msg.from)
-		} else {
-			m.form.reset()
 		}
 		return m.switchTo(m.form)
 	case fullQRMsg:
 		m.full = msg.on
 		return nil
 	case copiedMsg:
-		if msg.err != nil {
-			m.flashAbout(msg.id, m.env.lang.s(kCopyFailed, msg.err), true)
-		} else {
-			m.flashAbout(msg.id, m.env.lang.s(kCopied), false)
-		}
+		m.copied(msg)
 		return nil
 	case simulatedMsg:
 		if msg.err != nil {
@@ -234,6 +251,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case hintExpiredMsg:
 		return m.form.update(msg)
 	}
+	switch msg.(type) {
+	case closePreparedMsg, closeSealedMsg, closeReprintMsg:
+		return m.dayClose.update(msg)
+	}
 	if cmd, ok := m.routeLookup(msg); ok {
 		return cmd
 	}
@@ -241,23 +262,89 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	return m.active.update(msg)
 }
 
+// key routes a key. A screen that captures keys (a question is open, a
+// submit is being checked) gets every one but quit; otherwise the root's
+// own keys come first.
+func (m *Model) key(msg tea.KeyMsg) tea.Cmd {
+	if m.gate != nil && !key.Matches(msg, m.env.keys.Quit) {
+		return m.lockedKey(msg)
+	}
+	m.lastKey = m.env.now
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !m.active.typing() {
+		return m.keys(msg)
+	}
+	k := m.env.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		m.track.cancelAll()
+		m.env.cancel() // every command still running: nobody will read its answer
+		return tea.Quit
+	case m.full:
+		m.full = false
+		return nil
+	case m.active.captures():
+		return m.active.update(msg)
+	case key.Matches(msg, k.Open):
+		return m.cycle()
+	case key.Matches(msg, k.Lock):
+		return m.lock("asked")
+	case key.Matches(msg, k.Lookup) && m.active != m.lookup && m.active != m.detail:
+		return m.openLookup()
+	case key.Matches(msg, k.Close) && m.counterScreen():
+		return m.openClose()
+	case key.Matches(msg, k.Help) && !m.active.typing():
+		m.env.help.ShowAll = !m.env.help.ShowAll
+		return nil
+	}
+	return m.active.update(msg)
+}
+
+// keys splits letters typed faster than one read apart — Bubble Tea hands
+// "nf" or "n1250" over as one key — on a screen where each letter is a
+// command: each acts in turn, and once one has brought a screen that takes
+// text (n: the form), the rest is typed there.
+func (m *Model) keys(msg tea.KeyMsg) tea.Cmd {
+	var cmds []tea.Cmd
+	for i, r := range msg.Runes {
+		one := msg
+		one.Runes = []rune{r}
+		if m.active.typing() {
+			one.Runes = msg.Runes[i:]
+		}
+		cmds = append(cmds, m.handle(one))
+		if len(one.Runes) > 1 {
+			break
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// settle brings what depends on the whole state up to date after every
+// message: the open-charges key is offered when there is somewhere to go
+// (another open charge, or back to a half-typed form), and the screens are resized when the chrome around them changed height
+// (the strip appeared, the help took a second line).
+func (m *Model) settle() {
+	m.env.keys.Open.SetEnabled(m.counterScreen() &&
+		(m.track.others(m.active.shows()) || m.active != m.form && !m.form.pristine()))
+	if m.width > 0 && m.chromeHeight() != m.chrome {
+		m.resize()
+	}
+}
+
 // resize gives every screen the body's size.
 func (m *Model) resize() {
+	m.chrome = m.chromeHeight()
 	w, h := m.bodySize()
-	for _, s := range []screen{m.form, m.creating, m.charge, m.result, m.lookup, m.detail} {
+	for _, s := range []screen{m.form, m.creating, m.charge, m.result, m.lookup, m.detail, m.dayClose} {
 		s.setSize(w, h)
 	}
 	m.charge.setFullSize(m.width, m.height)
 	m.env.help.Width = max(0, m.width-2)
 }
 
-// chrome heights: the flash line, the help line(s) and the status bar.
+// bodySize is the window less the margin and the chrome.
 func (m *Model) bodySize() (w, h int) {
-	helpLines := 1
-	if m.env.help.ShowAll && m.active != nil {
-		helpLines = lipgloss.Height(m.env.help.View(m.active))
-	}
-	return max(0, m.width-2), max(0, m.height-1-helpLines-statusBarHeight)
+	return max(0, m.width-2), max(0, m.height-m.chromeHeight())
 }
 
 func (m *Model) switchTo(s screen) tea.Cmd {
@@ -267,8 +354,11 @@ func (m *Model) switchTo(s screen) tea.Cmd {
 		// Word about the previous charge would read as about this one.
 		m.flash, m.flashUntil, m.flashID = "", time.Time{}, 0
 	}
+	if id := s.shows(); id != 0 && (s == m.result || s == m.charge) {
+		m.track.seen(id)
+	}
+	m.settle()
 	m.resize()
-	m.env.keys.Open.SetEnabled(m.openable != 0)
 	switch s {
 	case m.creating:
 		return m.creating.spin(m.still)
@@ -278,9 +368,14 @@ func (m *Model) switchTo(s screen) tea.Cmd {
 	return nil
 }
 
+// openClose shows the day's close and starts preparing it.
+func (m *Model) openClose() tea.Cmd {
+	return tea.Batch(m.switchTo(m.dayClose), m.dayClose.start())
+}
+
 // setFlash shows s under the screen for a while, on any screen.
 func (m *Model) setFlash(s string, bad bool) {
-	m.flash, m.flashBad, m.flashID = s, bad, 0
+	m.flash, m.flashBad, m.flashOK, m.flashID = s, bad, false, 0
 	m.flashUntil = m.env.now.Add(flashFor)
 }
 
@@ -295,171 +390,16 @@ func (m *Model) flashAbout(id int64, s string, bad bool) {
 	m.flashID = id
 }
 
-// startCreate moves to the creating screen and sends the create.
-func (m *Model) startCreate(in engine.Input) tea.Cmd {
-	m.createSeq++
-	ctx, cancel := context.WithCancel(context.Background())
-	m.cancels[m.createSeq] = cancel
-	m.creating.start(m.createSeq, in)
-	return tea.Batch(m.switchTo(m.creating), createCharge(ctx, m.env.backend, m.createSeq, in))
-}
-
-// stopWaiting leaves the creating screen. The create call is cancelled; the
-// engine keeps the charge pending and sends it again with the same key, and
-// the console keeps tracking it.
-func (m *Model) stopWaiting() tea.Cmd {
-	if cancel := m.cancels[m.creating.seq]; cancel != nil {
-		cancel()
-	}
-	if c := m.creating.c; c != nil {
-		m.background[c.ID] = c
-	} else if id := m.creating.id; id != 0 {
-		m.background[id] = &store.Charge{ID: id, Stage: store.StagePending}
-	}
-	m.creating.abandon()
-	m.form.reset()
-	m.form.setNotice(m.env.lang.s(kFormBackground), false)
-	return m.switchTo(m.form)
-}
-
-// created handles Create's answer.
-func (m *Model) created(msg createdMsg) tea.Cmd {
-	if cancel := m.cancels[msg.seq]; cancel != nil {
-		cancel()
-		delete(m.cancels, msg.seq)
-	}
-	c, err := msg.c, msg.err
-	if msg.seq != m.creating.seq {
-		// The cashier stopped waiting: whatever came of it is tracked.
-		if c != nil {
-			return m.observe(c, true)
-		}
-		return nil
-	}
+// copied says where the code went: the system clipboard, or the terminal
+// (OSC 52), which may ignore it — the cashier is told to check.
+func (m *Model) copied(msg copiedMsg) {
 	l := m.env.lang
-	var pe *psp.Error
 	switch {
-	case c != nil && c.Stage == store.StageCreated:
-		m.creating.abandon()
-		m.form.reset()
-		return m.show(c)
-	case c != nil && c.Stage == store.StagePending:
-		m.creating.pending(c, err)
-		return nil
-	case c != nil && c.Stage == store.StageRejected, errors.As(err, &pe) && !psp.IsTemporary(err):
-		m.creating.abandon()
-		m.form.setNotice(l.s(kFormRejected, rejection(c, err)), true)
-		return m.switchTo(m.form)
+	case msg.err != nil:
+		m.flashAbout(msg.id, l.s(kCopyFailed, errText(msg.err)), true)
+	case msg.via == copyOSC52:
+		m.flashAbout(msg.id, l.s(kCopiedOSC52), false)
 	default:
-		// Nothing was stored (validation or store failure): back to the
-		// form with every value kept.
-		m.creating.abandon()
-		m.form.setNotice(l.s(kFormFailed, errText(err)), true)
-		return m.switchTo(m.form)
+		m.flashAbout(msg.id, l.s(kCopied), false)
 	}
-}
-
-// rejection words why ConnectPSP refused a create.
-func rejection(c *store.Charge, err error) string {
-	var pe *psp.Error
-	switch {
-	case errors.As(err, &pe) && pe.Detail != "":
-		return pe.Detail
-	case errors.As(err, &pe) && pe.Code != "":
-		return pe.Code
-	case c != nil && c.RejectReason != "":
-		return c.RejectReason
-	}
-	return errText(err)
-}
-
-func errText(err error) string {
-	if err == nil {
-		return "?"
-	}
-	return err.Error()
-}
-
-// show opens c on the screen its state calls for.
-func (m *Model) show(c *store.Charge) tea.Cmd {
-	delete(m.background, c.ID)
-	if m.openable == c.ID {
-		m.openable = 0
-	}
-	switch {
-	case c.Stage == store.StagePending:
-		m.creating.resume(c)
-		return m.switchTo(m.creating)
-	case c.Stage == store.StageRejected:
-		m.form.fill(c)
-		m.form.setNotice(m.env.lang.s(kFormRejected, rejection(c, nil)), true)
-		return m.switchTo(m.form)
-	case c.Status == psp.StatusAwaitingPayment || c.Status == "":
-		m.charge.set(c)
-		return tea.Batch(m.switchTo(m.charge), m.charge.tick())
-	}
-	m.result.set(c)
-	cmd := m.switchTo(m.result)
-	if c.Status == psp.StatusPaid && !m.rang[c.ID] {
-		m.rang[c.ID] = true
-		cmd = tea.Batch(cmd, ring(m.env.cfg.Output))
-	}
-	return cmd
-}
-
-// View implements tea.Model.
-func (m *Model) View() string {
-	if m.width == 0 || m.height == 0 {
-		return ""
-	}
-	st, l := m.env.styles, m.env.lang
-	if m.width < MinWidth || m.height < MinHeight {
-		msg := st.Error.Width(max(1, m.width-2)).Align(lipgloss.Center).
-			Render(l.s(kTooSmall, m.width, m.height, MinWidth, MinHeight))
-		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center, msg)
-	}
-	if m.full {
-		return m.charge.fullView()
-	}
-	_, bh := m.bodySize()
-	body := fitLines(m.active.view(), bh, m.width-1)
-	var b strings.Builder
-	b.Grow(m.width * m.height * 2)
-	for _, line := range body {
-		b.WriteByte(' ')
-		b.WriteString(line)
-		b.WriteByte('\n')
-	}
-	flash := ""
-	if m.flash != "" {
-		s := st.Flash
-		if m.flashBad {
-			s = st.FlashError
-		}
-		flash = s.Render(truncate(m.flash, m.width-2))
-	}
-	b.WriteString(" " + flash + "\n")
-	// bubbles/help overflows its width when the ellipsis does not fit.
-	for _, line := range strings.Split(m.env.help.View(m.active), "\n") {
-		b.WriteString(" " + truncate(line, m.width-2) + "\n")
-	}
-	b.WriteString(m.bar.view(m.width, m.health))
-	return b.String()
-}
-
-// fitLines splits s into exactly n lines of at most w cells.
-func fitLines(s string, n, w int) []string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[:n]
-	}
-	for i, line := range lines {
-		if lipgloss.Width(line) > w {
-			lines[i] = truncate(line, w)
-		}
-	}
-	for len(lines) < n {
-		lines = append(lines, "")
-	}
-	return lines
 }

@@ -6,26 +6,40 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/muesli/termenv"
 	"rsc.io/qr"
+
+	"github.com/pixdesk/pixdesk/internal/termcap"
 )
 
-// A terminal QR code is drawn from the encoder's module matrix by this file
-// rather than by qrterminal, so that both colours, the quiet zone and the
-// encoder's errors are under our control (pix-brcode.md §7).
+// A QR code is drawn from the encoder's module matrix by this file and its
+// two siblings (qr_text.go, qr_image.go) rather than by qrterminal, so that
+// both colours, the quiet zone and the encoder's errors are under our
+// control (pix-brcode.md §7).
 //
-// Boxes (columns × rows of the QR block) for the PIX codes used in the
-// tests, measured with rsc.io/qr (byte mode) and checked by decoding the
-// rendered text with gozxing. "Best" is level M with a 4-module quiet zone
-// in half blocks; "smallest" is level L with a 2-module quiet zone:
+// Three ways to draw, best first:
+//
+//   - terminal graphics (sixel, kitty, iTerm2): an exact bitmap, whole
+//     pixels per module, pure black on pure white, a quiet zone of at least
+//     4 modules, in a box of cells the layout reserves (qr_image.go);
+//   - half blocks: 1 module per column, 2 per row; cells whose two modules
+//     are alike are spaces with a background, so no glyph edge is there to
+//     anti-alias (qr_text.go);
+//   - sextants: 2×3 modules per cell, where asked for or where the terminal
+//     draws them itself.
+//
+// Text boxes (columns × rows) for the PIX codes used in the tests, measured
+// with rsc.io/qr (byte mode) and checked by decoding. "Best" is level M with
+// a 4-module quiet zone in half blocks; "smallest" is level L with a
+// 2-module quiet zone:
 //
 //	payload                      best      smallest, half   smallest, sextants
 //	static, 147 chars            57 × 29   49 × 25 (v7)     25 × 17
 //	dynamic, 161 chars           61 × 31   53 × 27 (v8)     27 × 18
 //	dynamic + tag 80, 245 chars  69 × 35   61 × 31 (v10)    31 × 21
 //
-// So in an 80×24 window no PIX code fits in half blocks, whatever the
-// chrome: the screen must offer sextants (opt-in) or show the
-// copy-and-paste text.
+// So in an 80×24 window no PIX code fits in half blocks beside its details;
+// with graphics every one does.
 
 // QRMaxPayload is the longest payload NewQR accepts, in bytes: the limit of
 // a BR Code (pix-brcode.md §1).
@@ -37,51 +51,153 @@ var (
 	ErrQRTooLong = errors.New("qr payload is too long")
 )
 
-// QRStyle selects the characters a QR code may be drawn with.
+// QRStyle is how the cashier wants QR codes drawn (--qr-style).
 type QRStyle int
 
 const (
-	// QRHalfBlocks draws 1 module per column and 2 per row with ▀ ▄ █ and
-	// space, which every terminal font has. It is the default.
-	QRHalfBlocks QRStyle = iota
-	// QRSextants also allows, when half blocks do not fit, the Unicode 13
-	// sextant characters (U+1FB00–U+1FB3B with space, ▌, ▐, █): 2×3 modules
-	// per cell, 3:4 each in a 1:2 cell. The user opts in: fonts without
-	// those glyphs draw garbage, and in cells narrower than 1:2 (9×20 px,
-	// say) the modules get too tall for ZXing-based scanners.
+	// QRAuto draws the best that will scan: terminal graphics where the
+	// terminal has them, else half blocks, else sextants where the
+	// terminal draws them itself. It is the default.
+	QRAuto QRStyle = iota
+	// QRGraphics draws terminal graphics even where the terminal did not
+	// say it has them (sixel, unless it answered for another protocol).
+	QRGraphics
+	// QRSextants draws half blocks and, where they do not fit, the Unicode
+	// 13 sextant characters (U+1FB00–U+1FB3B with space, ▌, ▐, █): 2×3
+	// modules per cell. Fonts without those glyphs draw garbage, and cells
+	// narrower than 1:2 make modules too tall for scanners.
 	QRSextants
+	// QRHalfBlocks draws half blocks only.
+	QRHalfBlocks
+	// QRText draws no QR: the copy-and-paste text only.
+	QRText
 )
 
-// String returns the style's name.
+// qrStyleNames are the names --qr-style takes, in QRStyle order.
+var qrStyleNames = [...]string{"auto", "graphics", "sextant", "half", "text"}
+
+// String returns the style's name as --qr-style takes it.
 func (s QRStyle) String() string {
-	switch s {
-	case QRHalfBlocks:
-		return "half-blocks"
-	case QRSextants:
-		return "sextants"
+	if s >= 0 && int(s) < len(qrStyleNames) {
+		return qrStyleNames[s]
 	}
 	return fmt.Sprintf("QRStyle(%d)", int(s))
 }
 
-// QRRender is the outcome of QR.Render.
+// ParseQRStyle reads a --qr-style value: auto, graphics, sextant, half or
+// text (also "sextants" and "half-blocks").
+func ParseQRStyle(s string) (QRStyle, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "auto", "":
+		return QRAuto, nil
+	case "graphics":
+		return QRGraphics, nil
+	case "sextant", "sextants":
+		return QRSextants, nil
+	case "half", "half-blocks":
+		return QRHalfBlocks, nil
+	case "text":
+		return QRText, nil
+	}
+	return QRAuto, fmt.Errorf("qr style %q: use auto, graphics, sextant, half or text", s)
+}
+
+// QRKind is how a QR was drawn.
+type QRKind int
+
+const (
+	// QRNone: not drawn.
+	QRNone QRKind = iota
+	// QRKindHalfBlocks: half blocks and background-coloured spaces.
+	QRKindHalfBlocks
+	// QRKindSextants: sextant characters.
+	QRKindSextants
+	// QRKindSixel, QRKindKitty, QRKindITerm2: an image in that protocol.
+	QRKindSixel
+	QRKindKitty
+	QRKindITerm2
+)
+
+// String returns the kind's name as logs and the status bar show it.
+func (k QRKind) String() string {
+	switch k {
+	case QRNone:
+		return "none"
+	case QRKindHalfBlocks:
+		return "half-blocks"
+	case QRKindSextants:
+		return "sextants"
+	case QRKindSixel:
+		return "sixel"
+	case QRKindKitty:
+		return "kitty"
+	case QRKindITerm2:
+		return "iterm2"
+	}
+	return fmt.Sprintf("QRKind(%d)", int(k))
+}
+
+// Graphics reports whether k is an image rather than characters.
+func (k QRKind) Graphics() bool { return k >= QRKindSixel }
+
+// QRTarget is the terminal a QR is drawn for: the style asked for, what
+// the terminal said it can do, and its colours (termenv.Ascii under
+// NO_COLOR). It is comparable, and results are cached per target.
+type QRTarget struct {
+	Style   QRStyle
+	Caps    termcap.Caps
+	Profile termenv.Profile
+
+	// only draws this kind and no other (the calibration screen shows
+	// each in turn); QRNone lets Style choose.
+	only QRKind
+	// fill asks for the largest drawing the box holds, for a screen that
+	// is there to be scanned from a step away (the customer display): an
+	// image's modules grow past qrMaxModulePx, up to the terminal's image
+	// limit, and a text drawing's by whole multiples (QRRender.Scale).
+	// The console, whose QR shares the window with the cashier's
+	// details, draws it large enough and leaves the rest to them.
+	fill bool
+}
+
+// textScans reports whether a text QR can be drawn the right way round:
+// with colour both colours are painted; without, reverse video is chosen
+// from the terminal's background, which must then be known. An explicit
+// style takes termenv's guess (dark) when it is not.
+func (t QRTarget) textScans() bool {
+	return t.Profile != termenv.Ascii || t.Caps.BackgroundKnown || t.Style != QRAuto
+}
+
+// QRRender is the outcome of QR.Render: Rows lines, each Cols cells on
+// screen, or, when OK is false, what would be needed.
 type QRRender struct {
-	// Text holds Rows lines joined by "\n" (no trailing newline), each
-	// exactly Cols cells wide. Empty when OK is false.
-	Text string
-	// Cols and Rows are the display size of Text.
+	// Lines are the block's rows. Text kinds hold characters and SGR,
+	// each line exactly Cols cells wide. Graphics kinds hold the image
+	// sequence on the first line and, on every line, a cursor move over
+	// the box (CUF): nothing is written into the reserved cells, so the
+	// image stays when the text beside it changes. Their ansi width is 0:
+	// lay them out by Cols, never by lipgloss.Width.
+	Lines []string
+	// Cols and Rows are the block's size in cells.
 	Cols, Rows int
-	// OK is false when no scannable rendering fits the box.
+	// OK is false when no scannable drawing fits the box.
 	OK bool
-	// NeedCols and NeedRows are set when OK is false: the smallest box that
-	// would show a scannable code with the style that was asked for.
+	// Kind is how the code was drawn; QRNone when OK is false.
+	Kind QRKind
+	// NeedCols and NeedRows are set when OK is false and some drawing the
+	// target allows exists: the smallest box that would show it. Zero
+	// when none would (style text, or NO_COLOR on an unknown background).
 	NeedCols, NeedRows int
-	// Level is the error-correction level, "M" or "L"; Quiet the quiet zone
-	// around the code in modules, 2 to 4; Style the characters: QRHalfBlocks
-	// even when QRSextants was allowed, if half blocks fit. When OK is
-	// false they describe the rendering NeedCols × NeedRows refers to.
-	Level string
-	Quiet int
-	Style QRStyle
+	// Level is the error-correction level, "M" or "L"; Quiet the quiet
+	// zone in modules (at least 4 for graphics, 2 to 4 for text); Module
+	// the pixels per module for graphics (0 for text).
+	Level  string
+	Quiet  int
+	Module int
+	// Scale is, for text, how many units a module takes across and down
+	// (a unit is half a cell of a half block, a sixth of a sextant): 1,
+	// or more where the target fills its box. 0 for graphics.
+	Scale int
 }
 
 // QR holds one payload and its module matrices, encoded once per level and
@@ -93,7 +209,7 @@ type QR struct {
 
 	mu      sync.Mutex
 	codes   [len(qrLevels)]*qr.Code
-	drawn   map[qrDrawKey]string
+	drawn   map[any]QRRender // by qrTextKey or qrImageKey
 	results map[qrBoxKey]QRRender
 	encodes int // number of qr.Encode calls, for tests
 }
@@ -104,45 +220,13 @@ var qrLevels = [...]struct {
 	level qr.Level
 }{{"M", qr.M}, {"L", qr.L}}
 
-// qrCandidate is one way of drawing the code; Render takes the first that
-// fits from qrCandidates.
-type qrCandidate struct {
-	level int // index into qrLevels
-	quiet int
-	style QRStyle
-}
-
-// qrCandidates is the order of preference. Half blocks come before sextants
-// because their modules are twice as large on screen. Within a style the
-// quiet zone is given up before error correction: in colour the painted quiet
-// zone is the only light border between the finder patterns and a possibly
-// dark terminal, whereas a screen is never smudged, so level M's extra
-// redundancy rarely matters. The quiet zone never goes below 2 modules.
-var qrCandidates = func() []qrCandidate {
-	var cs []qrCandidate
-	for _, style := range []QRStyle{QRHalfBlocks, QRSextants} {
-		for quiet := 4; quiet >= 2; quiet-- {
-			for level := range qrLevels {
-				cs = append(cs, qrCandidate{level: level, quiet: quiet, style: style})
-			}
-		}
-	}
-	return cs
-}()
-
-// qrMaxResults bounds the per-box cache; a user dragging the window edge
-// would otherwise grow it without limit.
+// qrMaxResults bounds the caches; a user dragging the window edge would
+// otherwise grow them without limit.
 const qrMaxResults = 64
 
 type qrBoxKey struct {
 	cols, rows int
-	style      QRStyle
-	colour     bool
-}
-
-type qrDrawKey struct {
-	cand   qrCandidate
-	colour bool
+	target     QRTarget
 }
 
 // NewQR checks payload and encodes it at the preferred level. It fails when
@@ -157,7 +241,7 @@ func NewQR(payload string) (*QR, error) {
 	}
 	q := &QR{
 		payload: payload,
-		drawn:   make(map[qrDrawKey]string),
+		drawn:   make(map[any]QRRender),
 		results: make(map[qrBoxKey]QRRender),
 	}
 	// Level M is needed by nearly every render and, if it encodes, every
@@ -186,27 +270,22 @@ func (q *QR) code(level int) (*qr.Code, error) {
 	return c, nil
 }
 
-// Render returns the code drawn as text that fits within maxCols × maxRows
-// cells, choosing the error-correction level (M, else L), the quiet zone (4
-// down to 2 modules) and, if style is QRSextants, sextants when half blocks
-// do not fit. When nothing scannable fits, OK is false and NeedCols ×
-// NeedRows says what would.
+// Render draws the code in the best way target allows that fits within
+// maxCols × maxRows cells: terminal graphics first (auto and graphics),
+// then half blocks, then sextants (style sextant, or auto where the
+// terminal draws them itself and its cells are at least 1:2). Within text,
+// it gives up the quiet zone (4 down to 2 modules) before error correction
+// (M, then L); a target that fills its box takes larger modules first.
+// When nothing scannable fits, OK is false and NeedCols × NeedRows says
+// what would.
 //
-// With colour, every cell is painted black on white with SGR 30;47 (each
-// line ends with a reset), which 8- and 16-colour terminals understand, so
-// the code never depends on the terminal's own background.
+// This is the whole renderer's interface: any screen that shows a code
+// asks it for a box and lays the lines out by Cols and Rows.
 //
-// Without colour (NO_COLOR, ASCII profile) only the characters can carry
-// the code, and the terminal's scheme decides what is light. The drawing is
-// inverted for the common dark scheme: a drawn glyph (light foreground) is a
-// light module and a blank (dark background) is a dark module, with the quiet
-// zone drawn as full blocks. On a dark-on-light terminal the same text shows
-// a negative code, which many scanners do not read.
-//
-// Results are cached per (maxCols, maxRows, style, colour), and drawings per
-// level, quiet zone and style, so repeated calls neither encode nor draw.
-func (q *QR) Render(maxCols, maxRows int, style QRStyle, colour bool) QRRender {
-	key := qrBoxKey{maxCols, maxRows, style, colour}
+// Results are cached per box and target, drawings per way of drawing, so
+// repeated calls neither encode nor draw.
+func (q *QR) Render(maxCols, maxRows int, target QRTarget) QRRender {
+	key := qrBoxKey{maxCols, maxRows, target}
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if r, ok := q.results[key]; ok {
@@ -221,141 +300,73 @@ func (q *QR) Render(maxCols, maxRows int, style QRStyle, colour bool) QRRender {
 }
 
 func (q *QR) render(key qrBoxKey) QRRender {
-	var smallest qrCandidate
-	needCols, needRows := 0, 0
-	for _, cand := range qrCandidates {
-		if cand.style == QRSextants && key.style != QRSextants {
-			continue
+	t := key.target
+	var need QRRender
+	consider := func(r QRRender) bool {
+		if r.OK {
+			return true
 		}
-		c, err := q.code(cand.level)
-		if err != nil {
-			// Unreachable once level M encoded in NewQR; a lower level
-			// needs fewer modules.
-			continue
+		if r.NeedCols > 0 && (need.NeedCols == 0 || r.NeedCols*r.NeedRows < need.NeedCols*need.NeedRows) {
+			need = r
 		}
-		cols, rows := qrBlockSize(c.Size, cand)
-		if cols <= key.cols && rows <= key.rows {
-			return q.draw(cand, c, key.colour, cols, rows)
-		}
-		if needCols == 0 || cols*rows < needCols*needRows {
-			smallest, needCols, needRows = cand, cols, rows
+		return false
+	}
+	if proto, ok := t.graphics(); ok {
+		if r := q.renderImage(key.cols, key.rows, proto, t.Caps, t.fill); consider(r) {
+			return r
 		}
 	}
-	return QRRender{
-		NeedCols: needCols,
-		NeedRows: needRows,
-		Level:    qrLevels[smallest.level].name,
-		Quiet:    smallest.quiet,
-		Style:    smallest.style,
+	if t.textAllowed() {
+		if r := q.renderText(key.cols, key.rows, qrCandidates(t, key.cols, key.rows), t); consider(r) {
+			return r
+		}
 	}
+	return need
 }
 
-// qrBlockSize returns the cells needed for a matrix of size modules a side.
-func qrBlockSize(size int, cand qrCandidate) (cols, rows int) {
-	n := size + 2*cand.quiet
-	if cand.style == QRSextants {
-		return (n + 1) / 2, (n + 2) / 3
+// textAllowed reports whether t allows drawing with characters.
+func (t QRTarget) textAllowed() bool {
+	switch {
+	case t.only != QRNone:
+		return !t.only.Graphics()
+	case t.Style == QRGraphics || t.Style == QRText:
+		return false
 	}
-	return n, (n + 1) / 2
+	return t.textScans()
 }
 
-func (q *QR) draw(cand qrCandidate, c *qr.Code, colour bool, cols, rows int) QRRender {
-	dk := qrDrawKey{cand, colour}
-	text, ok := q.drawn[dk]
-	if !ok {
-		if cand.style == QRSextants {
-			text = drawQR(c, cand.quiet, colour, cols, rows, 2, 3, sextantGlyphs[:])
-		} else {
-			text = drawQR(c, cand.quiet, colour, cols, rows, 1, 2, halfBlockGlyphs[:])
+// graphics returns the protocol to draw an image with, if target allows
+// one: in auto, the terminal's own; forced, that or sixel.
+func (t QRTarget) graphics() (termcap.Graphics, bool) {
+	g := t.Caps.Graphics()
+	if t.only != QRNone {
+		return protocolOf(t.only), t.only.Graphics()
+	}
+	switch t.Style {
+	case QRAuto:
+		return g, g != termcap.NoGraphics && t.Caps.CellW > 0
+	case QRGraphics:
+		if g == termcap.NoGraphics {
+			g = termcap.Sixel
 		}
-		q.drawn[dk] = text
+		return g, true
 	}
-	return QRRender{
-		Text:  text,
-		Cols:  cols,
-		Rows:  rows,
-		OK:    true,
-		Level: qrLevels[cand.level].name,
-		Quiet: cand.quiet,
-		Style: cand.style,
-	}
+	return termcap.NoGraphics, false
 }
 
-// SGR sequences for the coloured drawing: dark modules are the foreground
-// (black), light modules and the quiet zone the background (white).
-const (
-	qrSGRPaint = "\x1b[30;47m"
-	qrSGRReset = "\x1b[0m"
-)
-
-// drawQR draws c with a quiet zone of quiet modules as rows lines of cols
-// cells, each cell covering cw × ch modules. glyphs is indexed by the cell's
-// bits: bit cy*cw+cx set when that module is drawn in the foreground. Modules
-// outside the matrix (quiet zone, and the padding that rounds the last row or
-// column up to a whole cell) are light.
-func drawQR(c *qr.Code, quiet int, colour bool, cols, rows, cw, ch int, glyphs []string) string {
-	var b strings.Builder
-	// Glyphs are at most 4 bytes in UTF-8.
-	b.Grow(rows * (cols*4 + len(qrSGRPaint) + len(qrSGRReset) + 1))
-	for row := 0; row < rows; row++ {
-		if row > 0 {
-			b.WriteByte('\n')
-		}
-		if colour {
-			b.WriteString(qrSGRPaint)
-		}
-		for col := 0; col < cols; col++ {
-			bits := 0
-			for cy := 0; cy < ch; cy++ {
-				y := row*ch + cy - quiet
-				for cx := 0; cx < cw; cx++ {
-					x := col*cw + cx - quiet
-					// Black reports false outside the matrix: the quiet
-					// zone and padding come out light.
-					if c.Black(x, y) == colour {
-						bits |= 1 << (cy*cw + cx)
-					}
-				}
-			}
-			b.WriteString(glyphs[bits])
-		}
-		if colour {
-			b.WriteString(qrSGRReset)
-		}
+// sextantsAllowed reports whether sextants may be drawn for t: asked for,
+// or in auto where the terminal draws them itself and a sextant module
+// (half a cell wide, a third high) is no taller than 4:3 wide.
+func (t QRTarget) sextantsAllowed() bool {
+	if t.only != QRNone {
+		return t.only == QRKindSextants
 	}
-	return b.String()
+	switch t.Style {
+	case QRSextants:
+		return true
+	case QRAuto:
+		c := t.Caps
+		return c.DrawsSextants() && (c.CellW == 0 || 2*c.CellW >= c.CellH)
+	}
+	return false
 }
-
-// halfBlockGlyphs maps a cell's bits (1 = top drawn, 2 = bottom drawn) to
-// its character.
-var halfBlockGlyphs = [4]string{" ", "▀", "▄", "█"}
-
-// sextantGlyphs maps a cell's 6 bits (bit 2*row+col, row 0 at the top) to
-// its character. Unicode numbers the sextants in the same bit order but
-// leaves out the four patterns that already had characters: empty, left
-// column, right column and full.
-var sextantGlyphs = func() [64]string {
-	var g [64]string
-	for p := range g {
-		switch p {
-		case 0:
-			g[p] = " "
-		case 0b010101:
-			g[p] = "▌"
-		case 0b101010:
-			g[p] = "▐"
-		case 0b111111:
-			g[p] = "█"
-		default:
-			r := rune(0x1FB00 + p - 1)
-			if p > 0b010101 {
-				r--
-			}
-			if p > 0b101010 {
-				r--
-			}
-			g[p] = string(r)
-		}
-	}
-	return g
-}()

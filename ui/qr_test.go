@@ -4,15 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/color"
 	"strings"
 	"testing"
 	"unsafe"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/muesli/termenv"
 	"rsc.io/qr"
+
+	"github.com/pixdesk/pixdesk/internal/termcap"
+	"github.com/pixdesk/pixdesk/psp/brcode"
 )
 
 // Test vectors from pix-brcode.md §3.
@@ -21,26 +25,9 @@ const (
 	qrDynamic161 = "00020126740014br.gov.bcb.pix2552payload.psp.com/3ec9d2f9-5f03-4e0e-820d-63a81e769e875204000053039865802BR5914THALES OGLIARI6015SAO MIGUEL DO O62070503***630442C5"
 )
 
-// crc16 is CRC-16/CCITT-FALSE (pix-brcode.md §2), kept here because
-// psp's BR Code package is written concurrently.
-func crc16(s string) uint16 {
-	crc := uint16(0xFFFF)
-	for i := 0; i < len(s); i++ {
-		crc ^= uint16(s[i]) << 8
-		for range 8 {
-			if crc&0x8000 != 0 {
-				crc = crc<<1 ^ 0x1021
-			} else {
-				crc <<= 1
-			}
-		}
-	}
-	return crc
-}
-
 func withCRC(body string) string {
 	body += "6304"
-	return body + fmt.Sprintf("%04X", crc16(body))
+	return body + fmt.Sprintf("%04X", brcode.CRC16(body))
 }
 
 func tlv(id, value string) string { return fmt.Sprintf("%s%02d%s", id, len(value), value) }
@@ -54,18 +41,10 @@ func qrDynamic245(t testing.TB) string {
 	if len(s) != 245 {
 		t.Fatalf("tag 80 code is %d characters, want 245", len(s))
 	}
+	if err := brcode.CheckCRC(s); err != nil {
+		t.Fatal(err)
+	}
 	return s
-}
-
-func TestCRC16Vectors(t *testing.T) {
-	if got := crc16("123456789"); got != 0x29B1 {
-		t.Fatalf("crc16 check value = %04X, want 29B1", got)
-	}
-	for _, s := range []string{qrStatic147, qrDynamic161} {
-		if got := withCRC(s[:len(s)-8]); got != s {
-			t.Errorf("recomputed CRC gives %q, want %q", got[len(got)-4:], s[len(s)-4:])
-		}
-	}
 }
 
 type qrPayloadCase struct {
@@ -83,109 +62,41 @@ func qrPayloads(t testing.TB) []qrPayloadCase {
 	}
 }
 
-// qrBoxes are the boxes the screen may give: the QR area inside an 80×24 or
-// 120×40 window, and the full-window mode.
+// Targets: the colour profiles, and NO_COLOR on a known light or dark
+// background.
+var (
+	colourTargets = []QRTarget{
+		{Profile: termenv.TrueColor},
+		{Profile: termenv.ANSI256},
+		{Profile: termenv.ANSI},
+		{Profile: termenv.Ascii, Caps: termcap.Caps{BackgroundKnown: true, Dark: false}},
+		{Profile: termenv.Ascii, Caps: termcap.Caps{BackgroundKnown: true, Dark: true}},
+	}
+	sixel8x16 = termcap.Caps{Answered: true, Sixel: true, CellW: 8, CellH: 16, BackgroundKnown: true}
+)
+
+func targetName(t QRTarget) string {
+	if t.Profile == termenv.Ascii {
+		return fmt.Sprintf("nocolor-dark=%v", t.Caps.Dark)
+	}
+	return map[termenv.Profile]string{termenv.TrueColor: "truecolor", termenv.ANSI256: "ansi256", termenv.ANSI: "ansi16"}[t.Profile]
+}
+
+// targetThemes are the themes a target's drawing is meant for: colour on
+// either, NO_COLOR only on the background it was told of.
+func targetThemes(t QRTarget) []termTheme {
+	if t.Profile != termenv.Ascii {
+		return themes
+	}
+	if t.Caps.Dark {
+		return []termTheme{darkTheme}
+	}
+	return []termTheme{lightTheme}
+}
+
+// qrBoxes are the boxes the screen may give: the QR area inside an 80×24
+// or 120×40 window, and the full-window mode.
 var qrBoxes = [][2]int{{78, 22}, {60, 30}, {118, 38}, {80, 24}, {120, 40}}
-
-// parseQR reads rendered text back into modules (true = dark), checking the
-// line structure on the way. Colour: each line is SGR 30;47, cells, reset;
-// the foreground is dark. No colour: the foreground is light (inverted).
-func parseQR(t *testing.T, r QRRender, colour bool) [][]bool {
-	t.Helper()
-	cw, ch, glyphs := 1, 2, halfBlockGlyphs[:]
-	if r.Style == QRSextants {
-		cw, ch, glyphs = 2, 3, sextantGlyphs[:]
-	}
-	bitsOf := make(map[rune]int, len(glyphs))
-	for bits, g := range glyphs {
-		bitsOf[[]rune(g)[0]] = bits
-	}
-	lines := strings.Split(r.Text, "\n")
-	if len(lines) != r.Rows {
-		t.Fatalf("%d lines, Rows = %d", len(lines), r.Rows)
-	}
-	mods := make([][]bool, r.Rows*ch)
-	for i := range mods {
-		mods[i] = make([]bool, r.Cols*cw)
-	}
-	for row, line := range lines {
-		if w := lipgloss.Width(line); w != r.Cols {
-			t.Fatalf("line %d is %d cells wide, Cols = %d", row, w, r.Cols)
-		}
-		if colour {
-			if !strings.HasPrefix(line, qrSGRPaint) || !strings.HasSuffix(line, qrSGRReset) {
-				t.Fatalf("line %d is not wrapped in %q…%q: %q", row, qrSGRPaint, qrSGRReset, line)
-			}
-			line = strings.TrimSuffix(strings.TrimPrefix(line, qrSGRPaint), qrSGRReset)
-		}
-		if strings.ContainsRune(line, '\x1b') {
-			t.Fatalf("line %d has a stray escape: %q", row, line)
-		}
-		cells := []rune(line)
-		if len(cells) != r.Cols {
-			t.Fatalf("line %d has %d characters, Cols = %d", row, len(cells), r.Cols)
-		}
-		for col, c := range cells {
-			bits, ok := bitsOf[c]
-			if !ok {
-				t.Fatalf("line %d col %d: unexpected %q", row, col, c)
-			}
-			for cy := range ch {
-				for cx := range cw {
-					fg := bits&(1<<(cy*cw+cx)) != 0
-					mods[row*ch+cy][col*cw+cx] = fg == colour
-				}
-			}
-		}
-	}
-	return mods
-}
-
-// qrFonts are terminal cells in pixels (width, height) for each style, kept
-// small so the test stays fast. 4×8 and 6×12 are 1:2 fonts: a half-block
-// module is 4×4 px, a sextant module 3×4. Half blocks also decode in narrow
-// (5×11) and wide (5×8) cells. Sextants do not decode with gozxing once
-// cells are narrower than 1:2 (measured: 10×21, 9×20, 8×18 px fail): modules
-// below about 3:4 break ZXing's finder-pattern cross-check, hence
-// "font-dependent".
-var qrFonts = map[QRStyle][][2]int{
-	QRHalfBlocks: {{4, 8}, {5, 11}, {5, 8}},
-	QRSextants:   {{6, 12}, {8, 16}},
-}
-
-// paintQR paints modules as a terminal shows them, each cell font[0]×font[1]
-// px split into cw×ch modules (module edges rounded to whole pixels), inside
-// a margin of the terminal's own background: white, or dark as in a dark
-// theme.
-func paintQR(mods [][]bool, cw, ch int, font [2]int, darkMargin bool) *image.Gray {
-	const margin = 16
-	// edge returns the first pixel of module m along an axis whose cells
-	// hold per modules in size px.
-	edge := func(m, per, size int) int { return margin + m/per*size + m%per*size/per }
-	h, w := len(mods), len(mods[0])
-	img := image.NewGray(image.Rect(0, 0, edge(w, cw, font[0])+margin, edge(h, ch, font[1])+margin))
-	bg := color.Gray{Y: 0xFF}
-	if darkMargin {
-		bg = color.Gray{Y: 0x10}
-	}
-	for i := range img.Pix {
-		img.Pix[i] = bg.Y
-	}
-	for my, row := range mods {
-		for mx, dark := range row {
-			c := color.Gray{Y: 0xFF}
-			if dark {
-				c = color.Gray{Y: 0x00}
-			}
-			for py := edge(my, ch, font[1]); py < edge(my+1, ch, font[1]); py++ {
-				for px := edge(mx, cw, font[0]); px < edge(mx+1, cw, font[0]); px++ {
-					img.SetGray(px, py, c)
-				}
-			}
-		}
-	}
-	return img
-}
 
 func decodeQR(img image.Image) (string, error) {
 	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
@@ -199,8 +110,66 @@ func decodeQR(img image.Image) (string, error) {
 	return res.GetText(), nil
 }
 
-// checkModules compares the parsed modules with the encoder's matrix at the
-// reported level, surrounded by at least r.Quiet light modules.
+// textModules reads a text drawing back into modules (true = dark) on
+// theme, checking each cell: a space where its modules are alike, a glyph
+// only where they differ, and no colour other than pure black or white.
+func textModules(t *testing.T, r QRRender, target QRTarget, th termTheme) [][]bool {
+	t.Helper()
+	cw, ch := qrCellModules(r.Kind)
+	sc := emulate(t, strings.Join(r.Lines, "\n"), r.Cols, r.Rows)
+	if len(sc.images) > 0 {
+		t.Fatal("a text drawing holds an image")
+	}
+	mods := make([][]bool, r.Rows*ch)
+	for i := range mods {
+		mods[i] = make([]bool, r.Cols*cw)
+	}
+	for row, line := range r.Lines {
+		if w := ansi.StringWidth(line); w != r.Cols {
+			t.Fatalf("line %d is %d cells wide, Cols = %d", row, w, r.Cols)
+		}
+		if !strings.HasSuffix(line, qrSGRReset) {
+			t.Fatalf("line %d does not end with a reset: %q", row, line)
+		}
+	}
+	for row, line := range sc.cells {
+		for col, c := range line {
+			// Colour paints pure black and white; NO_COLOR the theme's
+			// own two colours, each where it belongs.
+			dk, lt := uint8(0), uint8(0xFF)
+			if target.Profile == termenv.Ascii {
+				dk, lt = min(th.fg.Y, th.bg.Y), max(th.fg.Y, th.bg.Y)
+			}
+			fg, bg := c.colours(th)
+			if fg != dk && fg != lt || bg != dk && bg != lt || fg == bg {
+				t.Fatalf("cell %d,%d: colours %d on %d, not %d and %d (%s theme)", row, col, fg, bg, dk, lt, th.name)
+			}
+			n, dark := 0, 0
+			for cy := range ch {
+				for cx := range cw {
+					ink := inked(c.r, cx*4+1, cy*4+1, cw*4, ch*4)
+					v := bg
+					if ink {
+						v = fg
+					}
+					mods[row*ch+cy][col*cw+cx] = v == dk
+					n++
+					if v == dk {
+						dark++
+					}
+				}
+			}
+			if (dark == 0 || dark == n) != (c.r == ' ') {
+				t.Fatalf("cell %d,%d: %q for %d of %d dark modules: alike cells must be spaces, mixed ones glyphs", row, col, c.r, dark, n)
+			}
+		}
+	}
+	return mods
+}
+
+// checkModules compares units (modules at scale 1) with the encoder's
+// matrix at the reported level, surrounded by r.Quiet light modules, each
+// module r.Scale units a side.
 func checkModules(t *testing.T, payload string, r QRRender, mods [][]bool) {
 	t.Helper()
 	level := map[string]qr.Level{"M": qr.M, "L": qr.L}[r.Level]
@@ -208,92 +177,147 @@ func checkModules(t *testing.T, payload string, r QRRender, mods [][]bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if r.Scale < 1 {
+		t.Fatalf("scale %d", r.Scale)
+	}
+	k := r.Scale
 	for y, row := range mods {
 		for x, dark := range row {
-			if want := c.Black(x-r.Quiet, y-r.Quiet); dark != want {
-				t.Fatalf("module (%d,%d) dark=%v, want %v (level %s, quiet %d)", x, y, dark, want, r.Level, r.Quiet)
+			if want := c.Black(x/k-r.Quiet, y/k-r.Quiet); dark != want {
+				t.Fatalf("unit (%d,%d) dark=%v, want %v (level %s, quiet %d, scale %d)", x, y, dark, want, r.Level, r.Quiet, k)
 			}
 		}
 	}
 }
 
-// TestQRRenderDecodes renders each PIX code at the screen's boxes and at its
-// smallest box, reads the text back into an image and decodes it.
-func TestQRRenderDecodes(t *testing.T) {
-	for _, pc := range qrPayloads(t) {
-		t.Run(pc.name, func(t *testing.T) {
-			t.Parallel() // gozxing is slow under -race
-			q, err := NewQR(pc.payload)
-			if err != nil {
-				t.Fatal(err)
-			}
-			boxes := append([][2]int{pc.half, pc.sext}, qrBoxes...)
-			decoded := map[string]bool{} // many boxes share a drawing
-			for _, style := range []QRStyle{QRHalfBlocks, QRSextants} {
-				for _, colour := range []bool{true, false} {
-					for _, box := range boxes {
-						name := fmt.Sprintf("%v/colour=%v/%dx%d", style, colour, box[0], box[1])
-						t.Run(name, func(t *testing.T) {
-							r := q.Render(box[0], box[1], style, colour)
-							checkRender(t, q, r, box, style)
-							if r.OK && !decoded[r.Text] {
-								checkDecodes(t, pc.payload, r, colour)
-								decoded[r.Text] = true
+// qrFonts are terminal cells in pixels for each kind, kept small so the
+// test stays fast. Half blocks decode in 1:2, narrow (5×11) and wide (5×8)
+// cells. Sextants do not decode with gozxing once cells are narrower than
+// 1:2 (measured: 10×21, 9×20, 8×18 px fail): modules below about 3:4 break
+// ZXing's finder-pattern cross-check, hence sextantsAllowed.
+var qrFonts = map[QRKind][][2]int{
+	QRKindHalfBlocks: {{4, 8}, {5, 11}, {5, 8}},
+	QRKindSextants:   {{6, 12}, {8, 16}},
+}
+
+// TestQRTextDecodes renders each PIX code at the screen's boxes and at its
+// smallest, in half blocks and sextants, for each colour profile and for
+// NO_COLOR on a light and a dark background; reads the cells back as a
+// terminal with each theme shows them, checks them against the encoder's
+// matrix, paints them in each font and decodes them.
+func TestQRTextDecodes(t *testing.T) {
+	eachCode(t, func(t *testing.T, pc qrPayloadCase, q *QR) {
+		boxes := append([][2]int{pc.half, pc.sext}, qrBoxes...)
+		for _, kind := range []QRKind{QRKindHalfBlocks, QRKindSextants} {
+			for _, target := range colourTargets {
+				target.only = kind
+				decoded := map[string]bool{} // many boxes share a drawing
+				for _, box := range boxes {
+					r := q.Render(box[0], box[1], target)
+					checkRender(t, q, r, box, target)
+					if !r.OK || decoded[r.Lines[0]+r.Lines[len(r.Lines)-1]] {
+						continue
+					}
+					decoded[r.Lines[0]+r.Lines[len(r.Lines)-1]] = true
+					for _, th := range targetThemes(target) {
+						t.Run(fmt.Sprintf("%v/%s/%dx%d/%s", kind, targetName(target), box[0], box[1], th.name), func(t *testing.T) {
+							mods := textModules(t, r, target, th)
+							checkModules(t, pc.payload, r, mods)
+							sc := emulate(t, strings.Join(r.Lines, "\n"), r.Cols, r.Rows)
+							for _, font := range qrFonts[kind] {
+								img := paintMargin(sc.paint(th, font[0], font[1]), th)
+								got, err := decodeQR(img)
+								if err != nil || got != pc.payload {
+									t.Fatalf("decode in %v cells: %q, %v", font, got, err)
+								}
 							}
 						})
 					}
 				}
 			}
+		}
+	})
+}
+
+// eachCode runs test for each PIX code of qrPayloads, in parallel
+// (gozxing is slow under -race), with its QR.
+func eachCode(t *testing.T, test func(t *testing.T, pc qrPayloadCase, q *QR)) {
+	for _, pc := range qrPayloads(t) {
+		t.Run(pc.name, func(t *testing.T) {
+			t.Parallel()
+			q, err := NewQR(pc.payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			test(t, pc, q)
 		})
 	}
 }
 
-// checkDecodes reads r back into modules, compares them with the encoder's
-// matrix and decodes pictures of them in each font, on a light and on a
-// dark terminal background.
-func checkDecodes(t *testing.T, payload string, r QRRender, colour bool) {
-	t.Helper()
-	mods := parseQR(t, r, colour)
-	checkModules(t, payload, r, mods)
-	cw, ch := 1, 2
-	if r.Style == QRSextants {
-		cw, ch = 2, 3
+// paintMargin puts img on the theme's background with a margin, as a
+// terminal window shows a block among its blank cells.
+func paintMargin(img *image.Gray, th termTheme) *image.Gray {
+	const m = 16
+	out := image.NewGray(image.Rect(0, 0, img.Rect.Dx()+2*m, img.Rect.Dy()+2*m))
+	for i := range out.Pix {
+		out.Pix[i] = th.bg.Y
 	}
-	for _, font := range qrFonts[r.Style] {
-		for _, dark := range []bool{false, true} {
-			got, err := decodeQR(paintQR(mods, cw, ch, font, dark))
-			if err != nil {
-				t.Fatalf("decode (level %s, quiet %d, font %v, dark margin %v): %v", r.Level, r.Quiet, font, dark, err)
-			}
-			if got != payload {
-				t.Fatalf("decoded %q, want %q", got, payload)
-			}
+	for y := range img.Rect.Dy() {
+		copy(out.Pix[(y+m)*out.Stride+m:], img.Pix[y*img.Stride:y*img.Stride+img.Rect.Dx()])
+	}
+	return out
+}
+
+// TestQRNeverNegative paints the NO_COLOR drawing on the theme it was made
+// for: the finder pattern's corner module is dark and the quiet zone light,
+// whichever theme that is.
+func TestQRNeverNegative(t *testing.T) {
+	q, err := NewQR(qrDynamic161)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dark := range []bool{false, true} {
+		target := QRTarget{Profile: termenv.Ascii, Caps: termcap.Caps{BackgroundKnown: true, Dark: dark}}
+		r := q.Render(120, 40, target)
+		if !r.OK {
+			t.Fatal("no drawing")
+		}
+		th := lightTheme
+		if dark {
+			th = darkTheme
+		}
+		mods := textModules(t, r, target, th)
+		if !mods[r.Quiet][r.Quiet] || mods[0][0] {
+			t.Errorf("dark background %v: corner module dark=%v, quiet zone dark=%v", dark, mods[r.Quiet][r.Quiet], mods[0][0])
+		}
+		if strings.Contains(strings.Join(r.Lines, ""), "█") {
+			t.Error("a full block: alike cells must be spaces")
 		}
 	}
 }
 
 // checkRender checks the invariants of every result.
-func checkRender(t *testing.T, q *QR, r QRRender, box [2]int, style QRStyle) {
+func checkRender(t *testing.T, q *QR, r QRRender, box [2]int, target QRTarget) {
 	t.Helper()
-	if style == QRHalfBlocks && r.Style != QRHalfBlocks {
-		t.Errorf("style %v drawn when only half blocks were allowed", r.Style)
-	}
-	if r.Quiet < 2 || r.Quiet > 4 {
-		t.Errorf("quiet zone %d", r.Quiet)
-	}
 	if r.OK {
-		if r.Cols > box[0] || r.Rows > box[1] || r.Cols <= 0 || r.Rows <= 0 {
-			t.Errorf("%d×%d drawn in a %d×%d box", r.Cols, r.Rows, box[0], box[1])
+		if r.Cols > box[0] || r.Rows > box[1] || r.Cols <= 0 || r.Rows <= 0 || len(r.Lines) != r.Rows {
+			t.Errorf("%d×%d (%d lines) drawn in a %d×%d box", r.Cols, r.Rows, len(r.Lines), box[0], box[1])
+		}
+		if min := map[bool]int{true: 4, false: 2}[r.Kind.Graphics()]; r.Quiet < min || !r.Kind.Graphics() && r.Quiet > 4 {
+			t.Errorf("quiet zone %d", r.Quiet)
 		}
 		return
 	}
-	if r.Text != "" || r.Cols != 0 || r.Rows != 0 {
-		t.Errorf("not OK but Text/Cols/Rows set: %d×%d", r.Cols, r.Rows)
+	if r.Lines != nil || r.Cols != 0 || r.Rows != 0 || r.Kind != QRNone {
+		t.Errorf("not OK but Lines/Cols/Rows/Kind set: %d×%d %v", r.Cols, r.Rows, r.Kind)
+	}
+	if r.NeedCols == 0 {
+		return
 	}
 	if r.NeedCols <= box[0] && r.NeedRows <= box[1] {
 		t.Errorf("need %d×%d fits the %d×%d box that failed", r.NeedCols, r.NeedRows, box[0], box[1])
 	}
-	at := q.Render(r.NeedCols, r.NeedRows, style, false)
+	at := q.Render(r.NeedCols, r.NeedRows, target)
 	if !at.OK || at.Cols != r.NeedCols || at.Rows != r.NeedRows {
 		t.Errorf("render at need %d×%d: ok=%v %d×%d", r.NeedCols, r.NeedRows, at.OK, at.Cols, at.Rows)
 	}
@@ -309,14 +333,16 @@ func TestQRSmallestBox(t *testing.T) {
 		}
 		for _, tc := range []struct {
 			style QRStyle
+			kind  QRKind
 			box   [2]int
-		}{{QRHalfBlocks, pc.half}, {QRSextants, pc.sext}} {
-			r := q.Render(tc.box[0], tc.box[1], tc.style, true)
-			if !r.OK || r.Style != tc.style || r.Level != "L" || r.Quiet != 2 {
-				t.Errorf("%s %v at %v: ok=%v style=%v level=%s quiet=%d", pc.name, tc.style, tc.box, r.OK, r.Style, r.Level, r.Quiet)
+		}{{QRHalfBlocks, QRKindHalfBlocks, pc.half}, {QRSextants, QRKindSextants, pc.sext}} {
+			target := QRTarget{Style: tc.style, Profile: termenv.ANSI256}
+			r := q.Render(tc.box[0], tc.box[1], target)
+			if !r.OK || r.Kind != tc.kind || r.Level != "L" || r.Quiet != 2 {
+				t.Errorf("%s %v at %v: ok=%v kind=%v level=%s quiet=%d", pc.name, tc.style, tc.box, r.OK, r.Kind, r.Level, r.Quiet)
 			}
 			for _, less := range [][2]int{{tc.box[0] - 1, tc.box[1]}, {tc.box[0], tc.box[1] - 1}} {
-				r := q.Render(less[0], less[1], tc.style, true)
+				r := q.Render(less[0], less[1], target)
 				if r.OK {
 					t.Errorf("%s %v fits %v, smaller than documented %v", pc.name, tc.style, less, tc.box)
 				}
@@ -337,13 +363,49 @@ func TestQRPreference(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r := q.Render(120, 40, QRSextants, true)
-		if !r.OK || r.Level != "M" || r.Quiet != 4 || r.Style != QRHalfBlocks {
-			t.Fatalf("%s 120×40: ok=%v level=%s quiet=%d style=%v", pc.name, r.OK, r.Level, r.Quiet, r.Style)
+		r := q.Render(120, 40, QRTarget{Style: QRSextants, Profile: termenv.ANSI})
+		if !r.OK || r.Level != "M" || r.Quiet != 4 || r.Kind != QRKindHalfBlocks {
+			t.Fatalf("%s 120×40: ok=%v level=%s quiet=%d kind=%v", pc.name, r.OK, r.Level, r.Quiet, r.Kind)
 		}
 		if [2]int{r.Cols, r.Rows} != pc.best {
 			t.Errorf("%s 120×40: %d×%d, want %v", pc.name, r.Cols, r.Rows, pc.best)
 		}
+	}
+}
+
+// TestQRHalfBlockSeams checks the choice of glyph in a mixed cell: its
+// outer edge meets a module of its background's colour, where there is
+// one, so a font's shortfall at the cell edge never cuts a run.
+func TestQRHalfBlockSeams(t *testing.T) {
+	q, err := NewQR(qrDynamic161)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := QRTarget{Style: QRHalfBlocks, Profile: termenv.ANSI256}
+	r := q.Render(120, 40, target)
+	mods := textModules(t, r, target, lightTheme)
+	sc := emulate(t, strings.Join(r.Lines, "\n"), r.Cols, r.Rows)
+	at := func(x, y int) bool { return y >= 0 && y < len(mods) && mods[y][x] }
+	avoidable := 0
+	for row, line := range sc.cells {
+		for col, c := range line {
+			_, bg := c.colours(lightTheme)
+			bgDark := bg == 0
+			top, bottom := 2*row, 2*row+1
+			switch c.r {
+			case '▀': // outer edge at the top, against the module above
+				if at(col, top-1) != bgDark && at(col, bottom+1) == mods[top][col] {
+					avoidable++
+				}
+			case '▄':
+				if at(col, bottom+1) != bgDark {
+					t.Errorf("cell %d,%d: ▄ meets a module unlike its background below, and ▀ would have met a like one", row, col)
+				}
+			}
+		}
+	}
+	if avoidable > 0 {
+		t.Errorf("%d cells draw ▀ against an unlike module where ▄ would not", avoidable)
 	}
 }
 
@@ -355,7 +417,8 @@ func TestQRRenderCached(t *testing.T) {
 	if q.encodes != 1 {
 		t.Fatalf("NewQR encoded %d times, want 1 (level M)", q.encodes)
 	}
-	first := q.Render(78, 22, QRSextants, true)
+	target := QRTarget{Style: QRSextants, Profile: termenv.ANSI}
+	first := q.Render(78, 22, target)
 	if !first.OK {
 		t.Fatal("161-char code does not fit 78×22 in sextants")
 	}
@@ -364,39 +427,41 @@ func TestQRRenderCached(t *testing.T) {
 		t.Fatalf("first render left %d encodes, want 2 (M, then L)", n)
 	}
 	for range 3 {
-		again := q.Render(78, 22, QRSextants, true)
-		if again != first {
-			t.Fatal("second render differs from the first")
-		}
-		if unsafe.StringData(again.Text) != unsafe.StringData(first.Text) {
+		again := q.Render(78, 22, target)
+		if unsafe.StringData(again.Lines[0]) != unsafe.StringData(first.Lines[0]) {
 			t.Fatal("second render drew the text again")
 		}
 	}
 	// Another box that picks the same drawing reuses it; other levels
 	// and styles never encode again.
-	other := q.Render(79, 23, QRSextants, true)
-	if unsafe.StringData(other.Text) != unsafe.StringData(first.Text) {
+	other := q.Render(79, 23, target)
+	if unsafe.StringData(other.Lines[0]) != unsafe.StringData(first.Lines[0]) {
 		t.Error("same drawing for another box was drawn again")
 	}
-	q.Render(120, 40, QRHalfBlocks, false)
-	q.Render(10, 10, QRHalfBlocks, true)
+	q.Render(120, 40, QRTarget{Style: QRHalfBlocks, Profile: termenv.Ascii})
+	q.Render(10, 10, target)
+	img := q.Render(46, 20, QRTarget{Caps: sixel8x16})
+	if again := q.Render(47, 20, QRTarget{Caps: sixel8x16}); unsafe.StringData(again.Lines[0]) != unsafe.StringData(img.Lines[0]) {
+		t.Error("the same image was encoded again")
+	}
 	if q.encodes != n {
 		t.Errorf("encodes went from %d to %d", n, q.encodes)
 	}
 }
 
 // TestQRCacheBounded checks that resizing through many boxes does not grow
-// the cache without limit.
+// the caches without limit.
 func TestQRCacheBounded(t *testing.T) {
 	q, err := NewQR(qrStatic147)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for cols := 40; cols < 200; cols++ {
-		q.Render(cols, 30, QRHalfBlocks, true)
+		q.Render(cols, 30, QRTarget{Profile: termenv.ANSI})
+		q.Render(cols, cols/3, QRTarget{Caps: sixel8x16})
 	}
-	if len(q.results) > qrMaxResults {
-		t.Errorf("%d cached results, bound %d", len(q.results), qrMaxResults)
+	if len(q.results) > qrMaxResults || len(q.drawn) > qrMaxResults {
+		t.Errorf("%d cached results, %d drawings, bound %d", len(q.results), len(q.drawn), qrMaxResults)
 	}
 }
 
@@ -411,7 +476,7 @@ func TestNewQRErrors(t *testing.T) {
 	if err != nil {
 		t.Fatalf("512 bytes: %v", err)
 	}
-	if r := q.Render(200, 100, QRHalfBlocks, true); !r.OK {
+	if r := q.Render(200, 100, QRTarget{Profile: termenv.ANSI}); !r.OK {
 		t.Error("512-byte payload does not render in 200×100")
 	}
 	if q.Payload() != strings.Repeat("é", QRMaxPayload/2) {
@@ -424,11 +489,13 @@ func TestQRRenderTinyBox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, box := range [][2]int{{0, 0}, {-1, 5}, {1, 1}} {
-		r := q.Render(box[0], box[1], QRSextants, true)
-		checkRender(t, q, r, box, QRSextants)
-		if r.OK {
-			t.Errorf("%v: rendered", box)
+	for _, target := range []QRTarget{{Style: QRSextants, Profile: termenv.ANSI}, {Caps: sixel8x16}} {
+		for _, box := range [][2]int{{0, 0}, {-1, 5}, {1, 1}} {
+			r := q.Render(box[0], box[1], target)
+			checkRender(t, q, r, box, target)
+			if r.OK {
+				t.Errorf("%v: rendered", box)
+			}
 		}
 	}
 }
@@ -458,6 +525,25 @@ func TestSextantGlyphs(t *testing.T) {
 		seen[g] = true
 		if w := lipgloss.Width(g); w != 1 {
 			t.Errorf("bits %06b: %q is %d cells wide", bits, g, w)
+		}
+	}
+}
+
+func TestParseQRStyle(t *testing.T) {
+	for in, want := range map[string]QRStyle{
+		"auto": QRAuto, "": QRAuto, "graphics": QRGraphics, "sextant": QRSextants, "sextants": QRSextants,
+		"half": QRHalfBlocks, "half-blocks": QRHalfBlocks, "text": QRText, " Half ": QRHalfBlocks,
+	} {
+		if got, err := ParseQRStyle(in); err != nil || got != want {
+			t.Errorf("%q: %v, %v", in, got, err)
+		}
+	}
+	if _, err := ParseQRStyle("tiny"); err == nil {
+		t.Error("tiny accepted")
+	}
+	for s := QRAuto; s <= QRText; s++ {
+		if got, _ := ParseQRStyle(s.String()); got != s {
+			t.Errorf("%v does not read back", s)
 		}
 	}
 }

@@ -33,6 +33,13 @@ type refundDialog struct {
 
 	err       error
 	temporary bool
+
+	// approval asks a supervisor's PIN when a caixa asked (stepApprove);
+	// approver is who approved, authorised that AuthoriseRefund recorded
+	// it (a retry sends again without asking again).
+	approval   *pinPrompt
+	approver   string
+	authorised bool
 }
 
 // refundStep is where the dialog is.
@@ -42,6 +49,7 @@ const (
 	stepReason refundStep = iota
 	stepNote
 	stepConfirm
+	stepApprove
 	stepSending
 	stepDone
 	stepFailed
@@ -71,7 +79,7 @@ func (d *refundDialog) setSize(w, h int) {
 	d.note.Width = max(10, min(w-4, 60))
 }
 
-func (d *refundDialog) typing() bool { return d.step == stepNote }
+func (d *refundDialog) typing() bool { return d.step == stepNote || d.step == stepApprove }
 
 // update passes cursor messages to the note.
 func (d *refundDialog) update(msg tea.Msg) tea.Cmd {
@@ -83,10 +91,54 @@ func (d *refundDialog) update(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
-// send asks the backend for the refund.
+// send asks the backend for the refund: when the shop has operators,
+// after recording who asked and who approved.
 func (d *refundDialog) send() tea.Cmd {
 	d.step, d.err, d.temporary = stepSending, nil, false
-	return refundCharge(d.env.backend, d.c.ID, psp.RefundReasons[d.reason], strings.TrimSpace(d.note.Value()))
+	e := d.env
+	var rec *refundRecord
+	if e.cfg.Authority != nil {
+		rec = &refundRecord{a: e.cfg.Authority, at: e.actor(), log: e.cfg.Logger}
+		if e.cfg.Operators && !d.authorised {
+			rec.asked, rec.approved = rec.at.Operator, d.approver
+			d.authorised = true
+		}
+	}
+	return refundCharge(e.ctx, e.backend, rec, d.c.ID, psp.RefundReasons[d.reason], strings.TrimSpace(d.note.Value()))
+}
+
+// confirmed goes on from the confirmation: straight to sending when
+// whoever is at the console may refund, to a supervisor's PIN when a caixa
+// asked.
+func (d *refundDialog) confirmed() tea.Cmd {
+	e := d.env
+	switch {
+	case !e.cfg.Operators || d.authorised:
+		return d.send()
+	case e.authorised():
+		d.approver = e.op.Name
+		return d.send()
+	}
+	d.step = stepApprove
+	d.approval = newPINPrompt(e, kApproveTitle, purposeApprove, "")
+	return nil
+}
+
+// approved takes the approving PIN's answer.
+func (d *refundDialog) approved(msg pinCheckedMsg) tea.Cmd {
+	if d.step != stepApprove || d.approval == nil {
+		return nil
+	}
+	op, ok := d.approval.answered(msg)
+	if !ok || op == nil {
+		return nil
+	}
+	if !op.Role.Authorised() {
+		d.approval.refuse(d.env.lang.s(kApproverNotAllow, op.Name))
+		return d.env.audit(store.AuditRefundRefused, d.c.ID, map[string]string{"approver": op.Name, "reason": "not authorised"})
+	}
+	d.approver = op.Name
+	return d.send()
 }
 
 // key handles a key; closed reports that the dialog is done.
@@ -115,7 +167,7 @@ func (d *refundDialog) key(msg tea.KeyMsg) (cmd tea.Cmd, closed bool) {
 			d.note.Blur()
 			d.step = stepConfirm
 		default:
-			d.note, cmd = d.note.Update(msg)
+			d.note, cmd = d.note.Update(typed(msg))
 			return cmd, false
 		}
 	case stepConfirm:
@@ -124,8 +176,15 @@ func (d *refundDialog) key(msg tea.KeyMsg) (cmd tea.Cmd, closed bool) {
 			d.step = stepNote
 			return d.note.Focus(), false
 		case key.Matches(msg, k.Confirm):
-			return d.send(), false
+			return d.confirmed(), false
 		}
+	case stepApprove:
+		cmd, cancelled := d.approval.key(msg)
+		if cancelled {
+			d.step, d.approval = stepConfirm, nil
+			return d.env.audit(store.AuditRefundRefused, d.c.ID, map[string]string{"reason": "not approved"}), false
+		}
+		return cmd, false
 	case stepSending:
 		// The request is on its way; its answer decides.
 	case stepDone:
@@ -185,10 +244,17 @@ func (d *refundDialog) view() string {
 		add("")
 		para(st.Warn.Render(l.s(kRefundWarn)))
 		add("", st.Title.Render(l.s(kRefundConfirm)))
+	case stepApprove:
+		add(d.summary()...)
+		add("", d.approval.view(w), "")
+		para(st.Muted.Render(l.s(kApproveHint)))
 	case stepSending:
 		add(d.summary()...)
 		add("", st.Muted.Render(l.s(kRefundSending)))
 	case stepDone:
+		if d.approver != "" && d.env.op != nil && d.approver != d.env.op.Name {
+			para(st.Muted.Render(l.s(kApprovedBy, d.approver)))
+		}
 		if c.Status == psp.StatusRefunded {
 			para(st.OK.Render(l.s(kRefundOK, c.Amount, c.Payer.Name)))
 			if c.EndToEndID != "" {
@@ -220,7 +286,7 @@ func (d *refundDialog) summary() []string {
 	}
 	lines := []string{
 		row(kLabelAmount, st.Amount.Render(paidAmount(c).String())),
-		row(kLabelPayer, c.Payer.Name+"  "+psp.MaskDocument(c.Payer.Document)),
+		row(kLabelPayer, withTail(c.Payer.Name, "  "+psp.MaskDocument(c.Payer.Document), max(10, d.width)-lw-2)),
 		row(kRefundReason, reasonLabel(l, psp.RefundReasons[d.reason])),
 	}
 	if n := strings.TrimSpace(d.note.Value()); n != "" {
@@ -262,6 +328,8 @@ func (d *refundDialog) ShortHelp() []key.Binding {
 		return []key.Binding{k.Confirm, k.Cancel}
 	case stepConfirm:
 		return []key.Binding{k.Send, k.Cancel}
+	case stepApprove:
+		return d.approval.ShortHelp()
 	case stepFailed:
 		if d.temporary {
 			return []key.Binding{k.Retry, k.Cancel}

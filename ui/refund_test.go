@@ -56,7 +56,7 @@ func TestRefundSuccess(t *testing.T) {
 			t.Errorf("after the refund:\n%s", v)
 		}
 		press(m, tea.KeyEnter)
-		if m.detail.refund != nil || m.detail.c.Status != psp.StatusRefunded || m.detail.keys.Refund.Enabled() {
+		if m.detail.refund != nil || m.detail.c.Status != psp.StatusRefunded || m.detail.keysNow().Refund.Enabled() {
 			t.Error("the detail does not show the refunded charge, or still offers a refund")
 		}
 		if m.lookup.row(0).Status != psp.StatusRefunded {
@@ -168,7 +168,7 @@ func TestRefundTemporaryErrorRetriesWithTheSameRequest(t *testing.T) {
 				t.Errorf("temporary error lacks %q:\n%s", want, v)
 			}
 		}
-		if !m.detail.keys.Retry.Enabled() || !m.detail.refund.temporary {
+		if !m.detail.keysNow().Retry.Enabled() || !m.detail.refund.temporary {
 			t.Fatal("no retry offered")
 		}
 		run(m, runes("r"))

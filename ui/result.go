@@ -39,9 +39,11 @@ func (s *resultScreen) update(msg tea.Msg) tea.Cmd {
 	}
 	switch k := s.env.keys; {
 	case key.Matches(km, k.NextCharge):
-		return emit(newChargeMsg{})
+		s.env.tell(newChargeMsg{})
+		return nil
 	case key.Matches(km, k.Recreate):
-		return emit(newChargeMsg{from: s.c})
+		s.env.tell(newChargeMsg{from: s.c})
+		return nil
 	}
 	return nil
 }
@@ -113,7 +115,7 @@ func (s *resultScreen) view() string {
 	} else {
 		b.WriteString(st.Amount.Render(c.Amount.String()) + "\n")
 	}
-	row(kLabelPayer, c.Payer.Name+"  "+st.Muted.Render(psp.MaskDocument(c.Payer.Document)))
+	row(kLabelPayer, withTail(c.Payer.Name, "  "+st.Muted.Render(psp.MaskDocument(c.Payer.Document)), s.width-lw))
 	row(kLabelReference, c.ExternalReference+st.Muted.Render(" · "+c.InternalCode))
 	switch c.Status {
 	case psp.StatusPaid, psp.StatusRefunded:
@@ -140,13 +142,26 @@ func (s *resultScreen) view() string {
 
 func (s *resultScreen) ShortHelp() []key.Binding {
 	k := s.env.keys
-	return []key.Binding{k.NextCharge, k.Recreate, k.Open, k.Lookup, k.Help, k.Quit}
+	return []key.Binding{k.NextCharge, k.Recreate, k.Open, k.Lookup, k.Lock, k.Help, k.Quit}
 }
 
 func (s *resultScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
 
+// shows is the charge on screen.
+func (s *resultScreen) shows() int64 {
+	if s.c == nil {
+		return 0
+	}
+	return s.c.ID
+}
+
+func (s *resultScreen) captures() bool { return false }
+
+func (s *resultScreen) typing() bool { return false }
+
 // bigText spells word in 5-row block letters; letters it has no glyph for
-// are left blank. The font covers the banners of both languages.
+// are left blank. The font covers the banners of both languages and the
+// customer display's words and amounts (bigFit draws it at other sizes).
 func bigText(word string) string {
 	var rows [5]strings.Builder
 	for i, r := range strings.ToUpper(word) {
@@ -168,23 +183,51 @@ func bigText(word string) string {
 	return strings.Join(out, "\n")
 }
 
-// font holds 5×5 block letters.
+// font holds 5-row block letters, digits and the punctuation of amounts
+// (R$ 1.234,56); a glyph's rows are all as wide as its first.
 var font = map[rune][5]string{
-	' ': {"     ", "     ", "     ", "     ", "     "},
-	'A': {" ███ ", "█   █", "█████", "█   █", "█   █"},
-	'C': {" ████", "█    ", "█    ", "█    ", " ████"},
-	'D': {"████ ", "█   █", "█   █", "█   █", "████ "},
-	'E': {"█████", "█    ", "████ ", "█    ", "█████"},
-	'F': {"█████", "█    ", "████ ", "█    ", "█    "},
-	'G': {" ████", "█    ", "█  ██", "█   █", " ████"},
-	'I': {"█████", "  █  ", "  █  ", "  █  ", "█████"},
-	'L': {"█    ", "█    ", "█    ", "█    ", "█████"},
-	'N': {"█   █", "██  █", "█ █ █", "█  ██", "█   █"},
-	'O': {" ███ ", "█   █", "█   █", "█   █", " ███ "},
-	'P': {"████ ", "█   █", "████ ", "█    ", "█    "},
-	'R': {"████ ", "█   █", "████ ", "█  █ ", "█   █"},
-	'S': {" ████", "█    ", " ███ ", "    █", "████ "},
-	'T': {"█████", "  █  ", "  █  ", "  █  ", "  █  "},
-	'U': {"█   █", "█   █", "█   █", "█   █", " ███ "},
-	'X': {"█   █", " █ █ ", "  █  ", " █ █ ", "█   █"},
+	' ':      {"   ", "   ", "   ", "   ", "   "},
+	'\u00a0': {" ", " ", " ", " ", " "}, // between R$ and the figure
+	'A':      {" ███ ", "█   █", "█████", "█   █", "█   █"},
+	'B':      {"████ ", "█   █", "████ ", "█   █", "████ "},
+	'C':      {" ████", "█    ", "█    ", "█    ", " ████"},
+	'D':      {"████ ", "█   █", "█   █", "█   █", "████ "},
+	'E':      {"█████", "█    ", "████ ", "█    ", "█████"},
+	'F':      {"█████", "█    ", "████ ", "█    ", "█    "},
+	'G':      {" ████", "█    ", "█  ██", "█   █", " ████"},
+	'H':      {"█   █", "█   █", "█████", "█   █", "█   █"},
+	'I':      {"█████", "  █  ", "  █  ", "  █  ", "█████"},
+	'J':      {"    █", "    █", "    █", "█   █", " ███ "},
+	'K':      {"█   █", "█  █ ", "███  ", "█  █ ", "█   █"},
+	'L':      {"█    ", "█    ", "█    ", "█    ", "█████"},
+	'M':      {"█   █", "██ ██", "█ █ █", "█   █", "█   █"},
+	'N':      {"█   █", "██  █", "█ █ █", "█  ██", "█   █"},
+	'O':      {" ███ ", "█   █", "█   █", "█   █", " ███ "},
+	'P':      {"████ ", "█   █", "████ ", "█    ", "█    "},
+	'Q':      {" ███ ", "█   █", "█   █", "█  █ ", " ██ █"},
+	'R':      {"████ ", "█   █", "████ ", "█  █ ", "█   █"},
+	'S':      {" ████", "█    ", " ███ ", "    █", "████ "},
+	'T':      {"█████", "  █  ", "  █  ", "  █  ", "  █  "},
+	'U':      {"█   █", "█   █", "█   █", "█   █", " ███ "},
+	'V':      {"█   █", "█   █", "█   █", " █ █ ", "  █  "},
+	'W':      {"█   █", "█   █", "█ █ █", "██ ██", "█   █"},
+	'X':      {"█   █", " █ █ ", "  █  ", " █ █ ", "█   █"},
+	'Y':      {"█   █", " █ █ ", "  █  ", "  █  ", "  █  "},
+	'Z':      {"█████", "   █ ", "  █  ", " █   ", "█████"},
+	'0':      {" ███ ", "█  ██", "█ █ █", "██  █", " ███ "},
+	'1':      {"  █  ", " ██  ", "  █  ", "  █  ", " ███ "},
+	'2':      {" ███ ", "█   █", "  ██ ", " █   ", "█████"},
+	'3':      {"████ ", "    █", " ███ ", "    █", "████ "},
+	'4':      {"█   █", "█   █", "█████", "    █", "    █"},
+	'5':      {"█████", "█    ", "████ ", "    █", "████ "},
+	'6':      {" ███ ", "█    ", "████ ", "█   █", " ███ "},
+	'7':      {"█████", "    █", "   █ ", "  █  ", "  █  "},
+	'8':      {" ███ ", "█   █", " ███ ", "█   █", " ███ "},
+	'9':      {" ███ ", "█   █", " ████", "    █", " ███ "},
+	'$':      {" ████", "█ █  ", " ███ ", "  █ █", "████ "},
+	'.':      {"  ", "  ", "  ", "  ", "██"},
+	',':      {"  ", "  ", "  ", "██", "█ "},
+	':':      {"  ", "██", "  ", "██", "  "},
+	'!':      {"██", "██", "██", "  ", "██"},
+	'-':      {"    ", "    ", "████", "    ", "    "},
 }

@@ -11,6 +11,10 @@ import (
 // statusBarHeight is the status bar's height in lines.
 const statusBarHeight = 2
 
+// refusedSpike is how many refused webhook deliveries in an hour the bar
+// mentions: a stray one is noise, a burst is someone knocking.
+const refusedSpike = 10
+
 // statusBar is always at the bottom: the environment (production in red),
 // the link to ConnectPSP, the webhook listener, the polling and the store.
 type statusBar struct{ env *env }
@@ -43,9 +47,21 @@ func (s statusBar) view(width int, h engine.Health) string {
 	if h.TokenValid {
 		token = st.BarOK.Render("✓ " + l.s(kTokenOK))
 	}
-	first := []string{s.envBadge() + " " + link, token, l.s(kPolling, h.Pending)}
+	// Most important first: what is cut at a narrow width is the end.
+	first := []string{s.envBadge() + " " + link, token}
+	if h.Stopped != "" {
+		// The engine is gone: said first, where it is not cut off, and
+		// why at the start of the second line.
+		first = []string{s.envBadge() + " " + st.BarBad.Render("✗ "+l.s(kEngineStopped))}
+	}
 	if h.Creating > 0 {
 		first = append(first, st.Warn.Render(l.s(kCreatingBg, h.Creating)))
+	}
+	first = append(first, s.operatorBadge())
+	if h.Pending > 0 && h.Stopped == "" {
+		// "consultando 0" said nothing and cost the operator's badge its
+		// place at 80 columns.
+		first = append(first, l.s(kPolling, h.Pending))
 	}
 	if cfg.Terminal != "" {
 		first = append(first, cfg.Terminal)
@@ -60,7 +76,13 @@ func (s statusBar) view(width int, h engine.Health) string {
 	default:
 		hook = l.s(kWebhook, cfg.WebhookAddr, clock(h.LastWebhook, s.env.now, cfg.Location))
 	}
-	second := []string{hook}
+	second := []string{hook, qrStatus(s.env)}
+	if h.Stopped != "" {
+		second = append([]string{st.BarBad.Render(h.Stopped)}, second...)
+	}
+	if h.RefusedLastHour >= refusedSpike {
+		second = append(second, st.Warn.Render(l.n(kRefusedHour, h.RefusedLastHour, h.RefusedLastHour)))
+	}
 	if cfg.Store != "" {
 		second = append(second, l.s(kStore, cfg.Store))
 	}

@@ -8,37 +8,30 @@ import (
 	"github.com/pixdesk/pixdesk/store/engine"
 )
 
-// Tracking: every fresh copy of a charge goes to the screen that shows it,
-// or, for a charge off screen (the cashier moved on, or stopped waiting for
-// its creation), to the background list, which tells the cashier when it
-// is created, paid or ends.
+// The root's side of tracking: every fresh copy of a charge goes to the
+// tracker, and to the screen that shows it; a charge off screen is news
+// (created, paid, ended) told in the flash line and the open-charges strip.
 
 // owns reports whether the active screen shows charge id.
-func (m *Model) owns(id int64) bool {
-	switch m.active {
-	case m.creating:
-		return m.creating.id == id
-	case m.charge:
-		return m.charge.c != nil && m.charge.c.ID == id
-	case m.result:
-		return m.result.c != nil && m.result.c.ID == id
-	}
-	return false
-}
+func (m *Model) owns(id int64) bool { return id != 0 && m.active.shows() == id }
 
 // interested reports whether a hint about charge id concerns the console.
 func (m *Model) interested(id int64) bool {
-	_, bg := m.background[id]
-	return id != 0 && (bg || m.owns(id) || m.creating.seq != 0 && m.creating.id == id)
+	return id != 0 && (m.track.has(id) || m.owns(id) || m.creating.waitsFor(id))
 }
 
-// observe takes a fresh copy of a charge and hands it to its owner: the
-// active screen, or the background list (track: start tracking it if new).
-func (m *Model) observe(c *store.Charge, track bool) tea.Cmd {
+// observe takes a fresh copy of a charge: the tracker records it (add:
+// start tracking it if it is open and new), and the screen showing it, if
+// any, is given it.
+func (m *Model) observe(c *store.Charge, add bool) tea.Cmd {
 	if c == nil {
 		return nil
 	}
+	ev, tracked := m.track.observe(c, add || m.owns(c.ID))
 	switch {
+	case ev == evStale:
+		// A reload that answered after a newer copy: nothing to show.
+		return nil
 	case m.active == m.creating && m.creating.id == c.ID:
 		if c.Stage == store.StagePending {
 			m.creating.setCharge(c)
@@ -46,84 +39,85 @@ func (m *Model) observe(c *store.Charge, track bool) tea.Cmd {
 		}
 		m.creating.abandon()
 		if c.Stage == store.StageRejected {
-			m.form.setNotice(m.env.lang.s(kFormRejected, rejection(c, nil)), true)
+			m.form.unlock()
+			m.form.setNotice(m.env.lang.s(kFormRejected, m.env.lang.rejection(c, nil)), true)
 			return m.switchTo(m.form)
 		}
 		m.form.reset()
-		return m.show(c)
-	case m.active == m.charge && m.charge.c != nil && m.charge.c.ID == c.ID:
+		cmd := m.show(c)
+		m.noteMoved(c)
+		return cmd
+	case m.active == m.charge && m.owns(c.ID):
 		if c.Stage == store.StageCreated && c.Status != psp.StatusAwaitingPayment && c.Status != "" {
 			return m.show(c)
 		}
 		m.charge.set(c)
 		return nil
-	case m.active == m.result && m.result.c != nil && m.result.c.ID == c.ID:
+	case m.active == m.result && m.owns(c.ID):
+		m.track.seen(c.ID)
 		m.result.set(c)
 		return nil
 	}
-	if _, ok := m.background[c.ID]; ok || track {
-		return m.backgroundUpdate(c)
-	}
-	return nil
-}
-
-// backgroundUpdate tells the cashier what happened to a charge that is not
-// on screen.
-func (m *Model) backgroundUpdate(c *store.Charge) tea.Cmd {
-	l := m.env.lang
-	old := m.background[c.ID]
-	m.background[c.ID] = c
-	changed := old == nil || old.Stage != c.Stage || old.Status != c.Status
-	if !changed {
+	if !tracked && ev == evNone {
 		return nil
 	}
-	defer func() { m.env.keys.Open.SetEnabled(m.openable != 0) }()
-	switch {
-	case c.Stage == store.StageRejected:
-		delete(m.background, c.ID)
-		m.setFlash(l.s(kBgRejected, c.ExternalReference, rejection(c, nil)), true)
-	case c.Stage == store.StagePending:
-	case c.Status == psp.StatusPaid:
-		delete(m.background, c.ID)
-		m.openable = c.ID
-		m.background[c.ID] = c // kept so that ctrl+o can show it
-		m.setFlash(l.s(kBgPaid, paidAmount(c), c.Payer.Name, c.ExternalReference), false)
-		if !m.rang[c.ID] {
-			m.rang[c.ID] = true
+	return m.news(c, ev)
+}
+
+// news tells the cashier what happened to a charge that is not on screen.
+func (m *Model) news(c *store.Charge, ev event) tea.Cmd {
+	l := m.env.lang
+	switch ev {
+	case evRejected:
+		m.setFlash(l.s(kBgRejected, c.ExternalReference, l.rejection(c, nil)), true)
+	case evPaid:
+		m.setFlash(l.s(kBgPaid, paidAmount(c), truncate(c.Payer.Name, maxFlashName), c.ExternalReference), false)
+		m.flashOK = true
+		if m.track.ring(c.ID) {
 			return ring(m.env.cfg.Output)
 		}
-	case c.Status.Final():
-		delete(m.background, c.ID)
+	case evEnded:
 		m.setFlash(l.s(kBgFinal, c.ExternalReference, statusWord(l, c.Status)), false)
-	case c.Stage == store.StageCreated && (old == nil || old.Stage != store.StageCreated):
+	case evCreated:
 		if m.active == m.form && m.form.pristine() {
 			return m.show(c)
 		}
-		m.openable = c.ID
 		m.setFlash(l.s(kBgCreated, c.ExternalReference), false)
 	}
 	return nil
 }
 
-// open shows the charge offered by ctrl+o.
-func (m *Model) open() tea.Cmd {
-	c := m.background[m.openable]
-	m.openable = 0
-	if c == nil {
-		m.env.keys.Open.SetEnabled(false)
+// maxFlashName is as much of a payer's name as the flash line gives it,
+// so that the order after it still shows.
+const maxFlashName = 40
+
+// counterScreen reports whether the active screen is one the open-charges
+// key cycles from (not the creating screen, which waits for its answer,
+// nor the lookup).
+func (m *Model) counterScreen() bool {
+	return m.active == m.form || m.active == m.charge || m.active == m.result
+}
+
+// cycle shows the next open charge after the one on screen, and after the
+// last one goes back to the form as it was left.
+func (m *Model) cycle() tea.Cmd {
+	if !m.counterScreen() {
 		return nil
 	}
-	if m.active == m.charge && m.charge.c != nil && !m.charge.c.Status.Final() {
-		m.background[m.charge.c.ID] = m.charge.c
+	if c := m.track.next(m.active.shows()); c != nil {
+		return m.show(c)
 	}
-	return m.show(c)
+	if m.active != m.form {
+		return m.switchTo(m.form)
+	}
+	return nil
 }
 
 // notice handles an engine hint.
 func (m *Model) notice(n engine.Notice) tea.Cmd {
 	switch n.Kind {
 	case engine.NoticeProgress:
-		if m.creating.seq != 0 && (m.creating.id == n.ChargeID || m.creating.id == 0 && m.background[n.ChargeID] == nil) {
+		if m.creating.waiting() && (m.creating.id == n.ChargeID || m.creating.id == 0 && !m.track.has(n.ChargeID)) {
 			m.creating.progress(n.ChargeID, n.Progress)
 		}
 		return nil
@@ -132,7 +126,17 @@ func (m *Model) notice(n engine.Notice) tea.Cmd {
 	}
 	cmds := []tea.Cmd{checkHealth(m.env.backend)}
 	if m.interested(n.ChargeID) {
-		cmds = append(cmds, reloadCharge(m.env.backend, n.ChargeID))
+		cmds = append(cmds, reloadCharge(m.env.ctx, m.env.backend, n.ChargeID))
 	}
 	return tea.Batch(cmds...)
+}
+
+// tracked takes in the open charges found at start, quietly: they are
+// this counter's, not news.
+func (m *Model) tracked(cs []*store.Charge) {
+	for _, c := range cs {
+		if !m.owns(c.ID) && (c.ExpiresAt.IsZero() || c.ExpiresAt.After(m.env.now)) {
+			m.track.observe(c, true)
+		}
+	}
 }

@@ -8,6 +8,7 @@ package ui
 import (
 	"context"
 	"io"
+	"log/slog"
 	"os"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"github.com/pixdesk/pixdesk/internal/termcap"
 	"github.com/pixdesk/pixdesk/psp"
 	"github.com/pixdesk/pixdesk/store"
 	"github.com/pixdesk/pixdesk/store/engine"
@@ -63,6 +65,17 @@ type Backend interface {
 	// Refund returns a paid charge in full (engine.Engine.Refund); calling
 	// it again after a temporary error reuses the stored key.
 	Refund(ctx context.Context, id int64, reason psp.RefundReason, note string) (*store.Charge, error)
+
+	// The day's close (the close screen).
+
+	// PrepareClose reconciles this terminal's day ("2026-12-01" in loc)
+	// with ConnectPSP and reads its report (engine.Engine.PrepareClose); a
+	// day closed already is store.ErrDayClosed.
+	PrepareClose(ctx context.Context, day string, loc *time.Location) (*engine.DayClose, error)
+	// Seal closes the day c prepared, for good (engine.Engine.Seal).
+	Seal(ctx context.Context, c *engine.DayClose) (*engine.DayClose, error)
+	// Reprint returns this terminal's closed day as sealed (engine.Reprint).
+	Reprint(ctx context.Context, day string) (*engine.DayClose, error)
 }
 
 // Environment names accepted in Config.Env.
@@ -98,21 +111,55 @@ type Config struct {
 	WebhookAddr string
 	// Store describes the store (store.DB.Describe).
 	Store string
-	// QRStyle is how QR codes may be drawn (QRSextants is opt-in).
+	// QRStyle is how QR codes may be drawn (QRAuto: the best the terminal
+	// has; sextants only where asked for or drawn by the terminal).
 	QRStyle QRStyle
+	// Caps is what the terminal said it can draw (termcap.Detect, before
+	// the program starts); the zero value means text only, nothing known.
+	Caps termcap.Caps
+	// CellSize measures the terminal's cell in pixels after a resize (a
+	// font change alters it); nil, or zeros, keep Caps' size.
+	CellSize func() (w, h int)
+	// Logger records what the console decides about the terminal (the QR
+	// drawn at each size); nil discards.
+	Logger *slog.Logger
 	// NoColor draws without colour (set it when NO_COLOR is set).
 	NoColor bool
 	// Renderer draws the styles; nil means lipgloss's default renderer.
 	Renderer *lipgloss.Renderer
-	// Output receives the bell and the OSC 52 copy; nil means os.Stdout,
-	// the terminal Bubble Tea draws on.
+	// Output receives the bell and the OSC 52 copy. Give it the terminal
+	// the program draws on as a *Terminal, and the program the same one
+	// (tea.WithOutput), so that these bytes are written between frames,
+	// never inside one. nil means os.Stdout.
 	Output io.Writer
-	// Clipboard copies text; nil means OSC 52 on Output.
-	Clipboard func(text string) error
+	// Clipboard writes text to the system clipboard (SystemClipboard); nil,
+	// or an error from it, sends the copy to the terminal as OSC 52 on
+	// Output instead, and the cashier is told to check it arrived.
+	Clipboard func(ctx context.Context, text string) error
+	// Context bounds every command's I/O: when it ends (the process is
+	// stopping), so do they. nil means none but the program's own end.
+	Context context.Context
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Location is the time zone times are shown in; nil means time.Local.
 	Location *time.Location
+
+	// Authority checks operators' PINs and keeps the audit trail
+	// (*store.DB); nil audits nothing and checks no PIN (tests of other
+	// things).
+	Authority Authority
+	// Operators says the shop has operators (store.DB.HasOperators): the
+	// console asks who is at the counter before anything else, locks
+	// after IdleLock without a key, and refunds, reveals and exports need
+	// a supervisor's or suporte's authority. Without, the console is open
+	// to whoever is at it, and the status bar says so.
+	Operators bool
+	// Operator is the name the sign-in starts with (--operator); its PIN
+	// is still asked.
+	Operator string
+	// IdleLock is how long without a key locks the console back to the
+	// sign-in (default 5 minutes; negative: never).
+	IdleLock time.Duration
 }
 
 // env is what every screen shares.
@@ -124,13 +171,52 @@ type env struct {
 	keys    keyMap
 	help    help.Model
 	now     time.Time // the clock at the last tick
+	caps    termcap.Caps
+
+	// ctx is the console's: the parent of every command's (scope.go),
+	// cancelled by cancel when the program quits.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// op is the operator signed in; nil when none is (no operators, or
+	// locked).
+	op *store.Operator
+	// pins holds PIN tries back after wrong ones; pinSeq numbers checks.
+	pinSeq int
+
+	// told holds what screens asked of the root (navigation, a submit)
+	// during this Update; the root handles it before the next message, so
+	// that a key arriving right after acts on the screen that key made.
+	told []tea.Msg
 }
 
-// screen is one page of the console.
+// qrTarget is the terminal QR codes are drawn for.
+func (e *env) qrTarget() QRTarget {
+	return QRTarget{Style: e.cfg.QRStyle, Caps: e.caps, Profile: e.styles.r.ColorProfile()}
+}
+
+// tell asks the root for msg (go to the form, submit, open a detail): it
+// is handled within the same Update, not by a command whose answer a key
+// of the same burst could overtake.
+func (e *env) tell(msg tea.Msg) { e.told = append(e.told, msg) }
+
+// screen is one page of the console. The root asks it what it needs to
+// route (which charge it shows, whether it takes every key) rather than
+// reading its fields.
 type screen interface {
 	update(msg tea.Msg) tea.Cmd
+	// view draws the screen; it reads state and never changes it.
 	view() string
 	setSize(width, height int)
+	// shows is the counter charge on screen, 0 when none: it is given
+	// fresh copies, and word about it goes when it leaves.
+	shows() int64
+	// captures reports whether the screen takes every key but quit, the
+	// root's own included: a question is open or a submit is in flight.
+	captures() bool
+	// typing reports whether letters go to a text input, so that "?" is
+	// typed rather than toggling help.
+	typing() bool
 	help.KeyMap
 }
 
@@ -145,14 +231,20 @@ func (cfg Config) withDefaults() Config {
 	if cfg.Output == nil {
 		cfg.Output = os.Stdout
 	}
-	if cfg.Clipboard == nil {
-		cfg.Clipboard = OSC52(cfg.Output)
+	if cfg.Context == nil {
+		cfg.Context = context.Background()
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
 	if cfg.Location == nil {
 		cfg.Location = time.Local
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.IdleLock == 0 {
+		cfg.IdleLock = defaultIdleLock
 	}
 	return cfg
 }

@@ -37,6 +37,7 @@ type Code struct {
 	Key          string     // 26-01 (static)
 	Info         string     // 26-02 (static free text)
 	URL          string     // 26-25 (dynamic), without scheme
+	Recurrence   string     // 80-25: the PIX Automático recurrence's location, without scheme
 	MCC          string     // 52
 	Currency     string     // 53, must be "986"
 	Amount       psp.Amount // 54; 0 when absent
@@ -52,6 +53,15 @@ type Code struct {
 // Dynamic reports whether the code points to a payload URL (26-25), whose
 // signed content holds the amount and txid, rather than carrying a key.
 func (c *Code) Dynamic() bool { return c.URL != "" }
+
+// Recurring reports whether the code carries a PIX Automático template
+// (tag 80): it asks the payer to authorise a recurrence, alone (tag 26 then
+// holds only the GUI) or together with a payment (26-25 set too).
+func (c *Code) Recurring() bool { return c.Recurrence != "" }
+
+// RecurrenceTag is the id of the template that holds a PIX Automático
+// recurrence's location, as BACEN's API Pix writes it.
+const RecurrenceTag = 80
 
 // Field limits of the BR Code manual, in bytes.
 const (
@@ -114,9 +124,10 @@ func syntaxf(format string, args ...any) error {
 // Parse reads and validates a BR Code: its TLV structure, the CRC (which must
 // be the last object, "6304" and 4 upper-case hex digits), the PIX merchant
 // account template (the first of tags 26–51 whose GUI is br.gov.bcb.pix, in
-// any case), the currency (986), and the mandatory merchant name, city and
-// additional data template. Tags it has no use for, such as the unreserved
-// templates 80–99, are skipped.
+// any case), the PIX Automático template (tag 80 with the same GUI), the
+// currency (986), and the mandatory merchant name, city and additional data
+// template. Tags it has no use for, such as the other unreserved templates
+// 81–99 or a tag 80 of another scheme, are skipped.
 func Parse(s string) (*Code, error) {
 	if len(s) > MaxLen {
 		return nil, fmt.Errorf("brcode: %d bytes, over %d: %w", len(s), MaxLen, ErrTooLong)
@@ -134,10 +145,13 @@ func Parse(s string) (*Code, error) {
 	if top.last != 63 || len(top.val[63]) != 4 {
 		return nil, syntaxf("tag 63 crc must be the last object, with 4 hex digits")
 	}
-	if err := checkCRC(s); err != nil {
+	if err := CheckCRC(s); err != nil {
 		return nil, err
 	}
 	c := &Code{Raw: s, CRC: top.val[63]}
+	if err := c.readRecurrence(&top); err != nil {
+		return nil, err
+	}
 	if err := c.readAccount(&top); err != nil {
 		return nil, err
 	}
@@ -147,8 +161,14 @@ func Parse(s string) (*Code, error) {
 	return c, nil
 }
 
-// checkCRC compares the CRC written at the end of s with the one computed.
-func checkCRC(s string) error {
+// CheckCRC reports whether s ends in its own CRC: "6304" and 4 upper-case
+// hex digits computed over everything before them. It checks nothing else,
+// so that a screen can refuse to show a corrupted code without judging the
+// rest of its structure; the error wraps ErrCRC.
+func CheckCRC(s string) error {
+	if len(s) < 8 || s[len(s)-8:len(s)-4] != "6304" {
+		return fmt.Errorf("brcode: no tag 63 crc at the end: %w", ErrCRC)
+	}
 	got := s[len(s)-4:]
 	want := crcHex(CRC16(s[:len(s)-4]))
 	switch {
@@ -161,6 +181,9 @@ func checkCRC(s string) error {
 }
 
 // readAccount finds the PIX merchant account template among tags 26–51.
+// It holds a key (static) or a url (dynamic); when a PIX Automático
+// template carries a recurrence, it may hold only the GUI, as in BACEN's
+// codes that ask for a recurrence alone.
 func (c *Code) readAccount(top *fields) error {
 	for id := 26; id <= 51; id++ {
 		if !top.seen[id] {
@@ -177,17 +200,40 @@ func (c *Code) readAccount(top *fields) error {
 		switch {
 		case c.Key != "" && c.URL != "":
 			return syntaxf("tag %02d has both a key (01) and a url (25)", id)
-		case c.Key == "" && c.URL == "":
-			return syntaxf("tag %02d has neither a key (01) nor a url (25)", id)
+		case c.Key == "" && c.URL == "" && !c.Recurring():
+			return syntaxf("tag %02d has neither a key (01) nor a url (25), and there is no PIX Automático template (80)", id)
 		case c.Key != "" && (len(c.Key) > maxKey || !token(c.Key)):
 			return syntaxf("tag %02d-01 key must be 1 to %d printable ASCII characters without spaces", id, maxKey)
-		case c.URL != "" && (!token(c.URL) || strings.Contains(c.URL, "://")):
+		case c.URL != "" && !locationURL(c.URL):
 			return syntaxf("tag %02d-25 url must be printable ASCII without spaces or a scheme", id)
 		}
 		return nil
 	}
 	return fmt.Errorf("brcode: no merchant account template (26-51) with gui %s: %w", GUI, ErrNotPix)
 }
+
+// readRecurrence reads the PIX Automático template, tag 80: the PIX GUI and,
+// in 25, where the payer's bank fetches the recurrence (scheme left out, as
+// in 26-25). A tag 80 that is not a template of the PIX GUI belongs to
+// another scheme and is skipped; one of the PIX GUI must be well formed.
+func (c *Code) readRecurrence(top *fields) error {
+	if !top.seen[RecurrenceTag] {
+		return nil
+	}
+	var sub fields
+	if sub.split(top.val[RecurrenceTag], RecurrenceTag) != nil || !strings.EqualFold(sub.val[0], GUI) {
+		return nil
+	}
+	if !locationURL(sub.val[25]) {
+		return syntaxf("tag 80-25 recurrence url must be printable ASCII without spaces or a scheme")
+	}
+	c.Recurrence = sub.val[25]
+	return nil
+}
+
+// locationURL reports whether u is a payload location as BR Codes write
+// it: printable ASCII, no spaces, no scheme.
+func locationURL(u string) bool { return token(u) && !strings.Contains(u, "://") }
 
 // readTop reads and checks the top-level objects other than 00, 26–51 and 63.
 func (c *Code) readTop(top *fields) error {

@@ -15,12 +15,41 @@ const (
 	dynamicURL    = "payload.psp.com/3ec9d2f9-5f03-4e0e-820d-63a81e769e87"
 )
 
+// PIX Automático codes (tag 80). recurrenceVector asks for a recurrence
+// alone: tag 26 holds only the GUI, tag 80 the GUI and the recurrence's
+// location, the shape of BACEN's API Pix examples (JORNADA_2). It and
+// compositeVector (a payment and a recurrence, JORNADA_3's shape) were
+// written by hand, object by object (id, two-digit length, value), and
+// their CRCs computed apart from this package, by a separate
+// CRC-16/CCITT-FALSE (poly 0x1021, init 0xFFFF, no reflection, no final
+// XOR; "123456789" gives 29B1) over everything up to and including "6304".
+// bacenRecurrence is the JORNADA_2 example of BACEN's API Pix, as public
+// clients quote it; its CRC was checked the same way.
+const (
+	recurrenceURL    = "pix.connectpsp.example/rec/5e1f0c3a9b7d4e2f8a6c1b0d3e5f7a9c"
+	recurrenceVector = "000201" + "2618" + "0014br.gov.bcb.pix" + "52040000" + "5303986" + "5802BR" +
+		"5916PADARIA SAO JOSE" + "6008CURITIBA" + "62070503***" +
+		"8081" + "0014br.gov.bcb.pix" + "2559" + recurrenceURL +
+		"6304" + "4E67"
+	compositeURL    = "pix.connectpsp.example/v2/cob/3b9e6d1f2a4c4e8b9f0a1c2d3e4f5a6b"
+	compositeVector = "000201" + "010212" + "2684" + "0014br.gov.bcb.pix" + "2562" + compositeURL +
+		"52040000" + "5303986" + "540549.90" + "5802BR" + "5916PADARIA SAO JOSE" + "6008CURITIBA" + "62070503***" +
+		"8081" + "0014br.gov.bcb.pix" + "2559" + recurrenceURL +
+		"6304" + "5E2A"
+	bacenRecurrence = "00020126180014br.gov.bcb.pix5204000053039865802BR5913Fulano de Tal6008BRASILIA62070503***" +
+		"80800014br.gov.bcb.pix2558pix.example.com/qr/v2/rec/2353c790eefb11eaadc10242ac120002630462C9"
+)
+
 func TestCRC16(t *testing.T) {
 	tests := map[string]uint16{
 		"123456789":                          0x29B1,
 		"":                                   0xFFFF,
 		staticVector[:len(staticVector)-4]:   0x0DC6,
 		dynamicVector[:len(dynamicVector)-4]: 0x42C5,
+		// Computed apart from this package (see recurrenceVector).
+		recurrenceVector[:len(recurrenceVector)-4]: 0x4E67,
+		compositeVector[:len(compositeVector)-4]:   0x5E2A,
+		bacenRecurrence[:len(bacenRecurrence)-4]:   0x62C9,
 	}
 	for in, want := range tests {
 		if got := CRC16(in); got != want {
@@ -29,6 +58,27 @@ func TestCRC16(t *testing.T) {
 	}
 	if got := crcHex(0x0DC6); got != "0DC6" {
 		t.Errorf("crcHex(0x0DC6) = %q", got)
+	}
+}
+
+// TestCheckCRC is the check a screen makes before drawing a code: the CRC
+// alone, whatever the rest of the structure.
+func TestCheckCRC(t *testing.T) {
+	for _, ok := range []string{staticVector, dynamicVector, "6304" + crcHex(CRC16("6304"))} {
+		if err := CheckCRC(ok); err != nil {
+			t.Errorf("%.20q…: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{
+		staticVector[:len(staticVector)-1] + "X",    // pix-brcode.md §3
+		staticVector[:10] + "9" + staticVector[11:], // a changed byte
+		staticVector[:len(staticVector)-4] + "0dc6", // lower case
+		staticVector[:len(staticVector)-8],          // no tag 63
+		"", "6304",
+	} {
+		if err := CheckCRC(bad); !errors.Is(err, ErrCRC) {
+			t.Errorf("%q: %v, want ErrCRC", bad, err)
+		}
 	}
 }
 
@@ -306,21 +356,115 @@ func TestFold(t *testing.T) {
 	}
 }
 
+// TestParseRecurrence reads PIX Automático codes: a recurrence alone (tag
+// 26 with only the GUI) and a payment with a recurrence.
+func TestParseRecurrence(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     Code
+	}{
+		{"recurrence alone", recurrenceVector, Code{
+			Raw: recurrenceVector, GUI: GUI, Recurrence: recurrenceURL, MCC: "0000", Currency: "986", Country: "BR",
+			MerchantName: "PADARIA SAO JOSE", MerchantCity: "CURITIBA", TxID: "***", CRC: "4E67",
+		}},
+		{"payment and recurrence", compositeVector, Code{
+			Raw: compositeVector, Initiation: "12", GUI: GUI, URL: compositeURL, Recurrence: recurrenceURL, MCC: "0000",
+			Currency: "986", Amount: 4990, HasAmount: true, Country: "BR",
+			MerchantName: "PADARIA SAO JOSE", MerchantCity: "CURITIBA", TxID: "***", CRC: "5E2A",
+		}},
+		{"BACEN's example", bacenRecurrence, Code{
+			Raw: bacenRecurrence, GUI: GUI, Recurrence: "pix.example.com/qr/v2/rec/2353c790eefb11eaadc10242ac120002",
+			MCC: "0000", Currency: "986", Country: "BR", MerchantName: "Fulano de Tal", MerchantCity: "BRASILIA",
+			TxID: "***", CRC: "62C9",
+		}},
+	}
+	for _, tt := range tests {
+		c, err := Parse(tt.in)
+		if err != nil {
+			t.Errorf("%s: Parse: %v", tt.name, err)
+			continue
+		}
+		if *c != tt.want {
+			t.Errorf("%s: Parse =\n%+v\nwant\n%+v", tt.name, *c, tt.want)
+		}
+		if !c.Recurring() || c.Dynamic() != (tt.want.URL != "") {
+			t.Errorf("%s: Recurring %v, Dynamic %v", tt.name, c.Recurring(), c.Dynamic())
+		}
+		// Its CRC is still checked.
+		if _, err := Parse(tt.in[:len(tt.in)-1] + "X"); !errors.Is(err, ErrCRC) {
+			t.Errorf("%s with its last character changed: %v, want ErrCRC", tt.name, err)
+		}
+		if _, err := Parse(strings.Replace(tt.in, "/rec/", "/rEc/", 1)); !errors.Is(err, ErrCRC) {
+			t.Errorf("%s with its recurrence url changed: %v, want ErrCRC", tt.name, err)
+		}
+	}
+	if c, _ := Parse(staticVector); c.Recurring() {
+		t.Error("the static vector reported recurring")
+	}
+}
+
+// TestBuildRecurrence writes the hand-built vectors byte for byte.
+func TestBuildRecurrence(t *testing.T) {
+	got, err := Build(Spec{Recurrence: recurrenceURL, MerchantName: "Padaria São José", MerchantCity: "Curitiba"})
+	if err != nil || got != recurrenceVector {
+		t.Errorf("Build = %q, %v\nwant  %q", got, err, recurrenceVector)
+	}
+	got, err = Build(Spec{URL: compositeURL, Recurrence: recurrenceURL, Amount: 4990, OnePayment: true,
+		MerchantName: "PADARIA SAO JOSE", MerchantCity: "CURITIBA"})
+	if err != nil || got != compositeVector {
+		t.Errorf("Build = %q, %v\nwant  %q", got, err, compositeVector)
+	}
+	for _, s := range []Spec{
+		{Recurrence: "https://a.b/rec/1", MerchantName: "Loja", MerchantCity: "Rio"},
+		{Recurrence: "a b", MerchantName: "Loja", MerchantCity: "Rio"},
+	} {
+		if got, err := Build(s); !errors.Is(err, ErrSpec) {
+			t.Errorf("Build(%+v) = %q, %v; want ErrSpec", s, got, err)
+		}
+	}
+	if got, err := Build(Spec{Recurrence: strings.Repeat("r", 80), MerchantName: "Loja", MerchantCity: "Rio"}); !errors.Is(err, ErrTooLong) {
+		t.Errorf("Build(recurrence of 80 bytes) = %q, %v; want ErrTooLong", got, err)
+	}
+}
+
+func TestParseRecurrenceErrors(t *testing.T) {
+	body := recurrenceVector[:len(recurrenceVector)-4]
+	rec := "80810014br.gov.bcb.pix2559" + recurrenceURL
+	tests := []struct {
+		name, in string
+		err      error
+		msg      string
+	}{
+		{"no recurrence url", withCRC(strings.Replace(body, rec, "80180014br.gov.bcb.pix", 1)), ErrSyntax, "80-25"},
+		{"recurrence url with scheme", withCRC(strings.Replace(body, rec, "80890014br.gov.bcb.pix2567https://"+recurrenceURL, 1)), ErrSyntax, "80-25"},
+		{"tag 80 of another scheme", withCRC(strings.Replace(body, "0014br.gov.bcb.pix2559", "0014br.gov.bcb.xyz2559", 1)), ErrSyntax, "neither"},
+		{"tag 80 not a template", withCRC(strings.Replace(body, rec, "8004abcd", 1)), ErrSyntax, "neither"},
+		{"key and url beside a recurrence", withCRC(strings.Replace(compositeVector[:len(compositeVector)-4], "2684", "2693"+"0105a@b.c", 1)), ErrSyntax, "both"},
+	}
+	for _, tt := range tests {
+		c, err := Parse(tt.in)
+		if !errors.Is(err, tt.err) || c != nil {
+			t.Errorf("%s: Parse = %+v, %v; want %v", tt.name, c, err, tt.err)
+			continue
+		}
+		if !strings.Contains(err.Error(), tt.msg) {
+			t.Errorf("%s: error %q does not mention %q", tt.name, err, tt.msg)
+		}
+	}
+}
+
 // TestTemplate80 builds a dynamic code of a typical PSP's length with a PIX
-// Automático (tag 80) template, which Parse must skip.
+// Automático (tag 80) template, 245 bytes (pix-brcode.md §7).
 func TestTemplate80(t *testing.T) {
-	raw, err := Build(Spec{
+	recURL := "qr.example-psp.com.br/v2/rec/3f8a"
+	code, err := Build(Spec{
 		URL:          "qr.example-psp.com.br/v2/cobv/9d36b84fc70b478fb95c12729b90ca25",
 		MerchantName: "Mercadinho Boa Esperança", MerchantCity: "Florianópolis", OnePayment: true,
+		Recurrence: recURL,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	recURL := "qr.example-psp.com.br/v2/rec/3f8a"
-	rec := "0014br.gov.bcb.pix" + "25" + twoDigitLen(recURL) + recURL
-	body := raw[:len(raw)-4] // ends with "6304"
-	body = body[:len(body)-4] + "80" + twoDigitLen(rec) + rec + "6304"
-	code := body + crcHex(CRC16(body))
 	if len(code) < 230 || len(code) > 260 {
 		t.Fatalf("code has %d bytes, want about 245", len(code))
 	}
@@ -329,7 +473,7 @@ func TestTemplate80(t *testing.T) {
 		t.Fatalf("Parse(%q): %v", code, err)
 	}
 	if c.URL != "qr.example-psp.com.br/v2/cobv/9d36b84fc70b478fb95c12729b90ca25" || c.Initiation != "12" ||
-		c.MerchantName != "MERCADINHO BOA ESPERANCA" || c.MerchantCity != "FLORIANOPOLIS" {
+		c.MerchantName != "MERCADINHO BOA ESPERANCA" || c.MerchantCity != "FLORIANOPOLIS" || c.Recurrence != recURL {
 		t.Errorf("parsed %+v", *c)
 	}
 }
@@ -344,6 +488,9 @@ func FuzzParse(f *testing.F) {
 	f.Add(staticVector[:146] + "X")
 	f.Add(withCRC(strings.Replace(staticVector, "6304", "800800041234", 1) + "6304"))
 	f.Add(withCRC(strings.Replace(staticVector, "6015SAO MIGUEL DO O", "6004São", 1)))
+	f.Add(recurrenceVector)
+	f.Add(compositeVector)
+	f.Add(bacenRecurrence)
 	f.Add("000201")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, s string) {
@@ -366,7 +513,7 @@ func FuzzParse(f *testing.F) {
 			spec := Spec{
 				Key: c.Key, Info: c.Info, URL: c.URL, Amount: c.Amount,
 				MerchantName: c.MerchantName, MerchantCity: c.MerchantCity, TxID: c.TxID,
-				OnePayment: c.Initiation == "12",
+				OnePayment: c.Initiation == "12", Recurrence: c.Recurrence,
 			}
 			raw, err := Build(spec)
 			if err != nil {
@@ -381,8 +528,8 @@ func FuzzParse(f *testing.F) {
 			if err != nil {
 				t.Fatalf("Parse(Build(fields of %q)) = %v (built %q)", in, err, raw)
 			}
-			if c2.Key != c.Key || c2.URL != c.URL || c2.Amount != c.Amount {
-				t.Fatalf("rebuilt %q as %q: key, url or amount changed", in, raw)
+			if c2.Key != c.Key || c2.URL != c.URL || c2.Amount != c.Amount || c2.Recurrence != c.Recurrence {
+				t.Fatalf("rebuilt %q as %q: key, url, amount or recurrence changed", in, raw)
 			}
 		}
 	})

@@ -11,7 +11,8 @@ import (
 // Spec is what Build writes.
 type Spec struct {
 	// Key is the PIX key of a static code; URL the payload location of a
-	// dynamic one, without scheme. Exactly one is set.
+	// dynamic one, without scheme. At most one is set, and one is unless
+	// Recurrence is.
 	Key, Info, URL string
 	// Amount is written as tag 54 when it is not 0.
 	Amount psp.Amount
@@ -21,6 +22,10 @@ type Spec struct {
 	MerchantName, MerchantCity, TxID string
 	// OnePayment writes tag 01 = "12": the code is meant to be paid once.
 	OnePayment bool
+	// Recurrence, when set, is written as a PIX Automático template (tag
+	// 80): the recurrence's location, without scheme. With it, Key and URL
+	// may both be empty: a code that asks for the recurrence alone.
+	Recurrence string
 }
 
 // Build writes the BR Code of s, CRC included. Info is folded to ASCII as
@@ -28,12 +33,16 @@ type Spec struct {
 // case-sensitive. Errors wrap ErrSpec or ErrTooLong.
 func Build(s Spec) (string, error) {
 	switch {
-	case (s.Key == "") == (s.URL == ""):
-		return "", specf("exactly one of key and url must be set")
+	case s.Key != "" && s.URL != "":
+		return "", specf("key and url must not both be set")
+	case s.Key == "" && s.URL == "" && s.Recurrence == "":
+		return "", specf("a key, a url or a recurrence must be set")
 	case s.Key != "" && (len(s.Key) > maxKey || !token(s.Key)):
 		return "", specf("key must be 1 to %d printable ASCII characters without spaces", maxKey)
-	case s.URL != "" && (!token(s.URL) || strings.Contains(s.URL, "://")):
+	case s.URL != "" && !locationURL(s.URL):
 		return "", specf("url must be printable ASCII without spaces or a scheme")
+	case s.Recurrence != "" && !locationURL(s.Recurrence):
+		return "", specf("recurrence url must be printable ASCII without spaces or a scheme")
 	case s.Amount < 0 || s.Amount > psp.MaxAmount:
 		return "", specf("amount out of range")
 	}
@@ -64,6 +73,14 @@ func Build(s Spec) (string, error) {
 	if acct.Len() > 99 {
 		return "", fmt.Errorf("brcode: merchant account template would have %d bytes, over 99: %w", acct.Len(), ErrTooLong)
 	}
+	var rec strings.Builder
+	if s.Recurrence != "" {
+		tlv(&rec, "00", GUI)
+		tlv(&rec, "25", s.Recurrence)
+		if rec.Len() > 99 {
+			return "", fmt.Errorf("brcode: recurrence template would have %d bytes, over 99: %w", rec.Len(), ErrTooLong)
+		}
+	}
 
 	var b strings.Builder
 	b.Grow(160 + acct.Len())
@@ -81,6 +98,9 @@ func Build(s Spec) (string, error) {
 	tlv(&b, "59", name)
 	tlv(&b, "60", city)
 	tlv(&b, "62", "05"+fmt.Sprintf("%02d", len(txid))+txid)
+	if rec.Len() > 0 {
+		tlv(&b, "80", rec.String())
+	}
 	b.WriteString("6304")
 	if b.Len()+4 > MaxLen {
 		return "", fmt.Errorf("brcode: code would have %d bytes, over %d: %w", b.Len()+4, MaxLen, ErrTooLong)

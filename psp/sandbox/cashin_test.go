@@ -2,17 +2,12 @@ package sandbox
 
 import (
 	"bytes"
-	"encoding/base64"
 	"fmt"
-	"image/png"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/pixdesk/pixdesk/psp"
 	"github.com/pixdesk/pixdesk/psp/brcode"
@@ -76,24 +71,12 @@ func TestCreate(t *testing.T) {
 		t.Errorf("not a dynamic one-payment code: %+v", bc)
 	}
 
-	raw, err := base64.StdEncoding.DecodeString(ci.PixData.QRCodeImageBase64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	text, err := decodePNGQR(ci.PixData.QRCodeImageBase64)
 	if err != nil {
 		t.Fatalf("decoding QR: %v", err)
 	}
-	if res.GetText() != code {
-		t.Errorf("QR holds %q, want %q", res.GetText(), code)
+	if text != code {
+		t.Errorf("QR holds %q, want %q", text, code)
 	}
 
 	// Each charge gets its own ids and location.
@@ -113,7 +96,7 @@ func TestCreateValidation(t *testing.T) {
 		{"three decimals", `{"amount": 10.123, "externalReference": "x", ` + payer + `}`},
 		{"string amount", `{"amount": "10.00", "externalReference": "x", ` + payer + `}`},
 		{"negative amount", `{"amount": -1, "externalReference": "x", ` + payer + `}`},
-		{"exponent amount", `{"amount": 1e3, "externalReference": "x", ` + payer + `}`},
+		{"exponent finer than a centavo", `{"amount": 1e-3, "externalReference": "x", ` + payer + `}`},
 		{"zero amount", `{"amount": 0.00, "externalReference": "x", ` + payer + `}`},
 		{"too large", `{"amount": 10000000000.00, "externalReference": "x", ` + payer + `}`},
 		{"no amount", `{"externalReference": "x", ` + payer + `}`},
@@ -138,6 +121,12 @@ func TestCreateValidation(t *testing.T) {
 	for _, doc := range []string{"23858488135", "11222333000181", "12ABC34501DE35"} {
 		r := e.do("POST", "/cash-in", e.headers(tok), `{"amount": 0.01, "externalReference": "`+doc+`", "payer": {"name": "A", "document": "`+doc+`"}}`)
 		r.cashIn(t, 201)
+	}
+	// Any exact JSON number of whole centavos is an amount, as JSON
+	// readers take it: 1.5e1 is R$ 15,00.
+	r := e.do("POST", "/cash-in", e.headers(tok), `{"amount": 1.5e1, "externalReference": "exp", `+payer+`}`)
+	if ci := r.cashIn(t, 201); ci.Amount != 1500 {
+		t.Errorf("amount 1.5e1 created %d centavos, want 1500", ci.Amount)
 	}
 }
 

@@ -2,13 +2,11 @@ package sandbox
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/pixdesk/pixdesk/psp"
 )
@@ -155,7 +153,7 @@ func (s *Sandbox) api(h http.HandlerFunc) http.Handler {
 		s.mu.Lock()
 		latency := s.faults.Latency
 		s.mu.Unlock()
-		if latency > 0 && !sleep(r.Context(), latency) {
+		if latency > 0 && psp.Sleep(r.Context(), latency) != nil {
 			return // the client gave up; nothing to answer
 		}
 		s.mu.Lock()
@@ -179,18 +177,6 @@ func (s *Sandbox) api(h http.HandlerFunc) http.Handler {
 			h(w, r)
 		}
 	})
-}
-
-// sleep waits d or until ctx ends; it reports whether d elapsed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // dropConnection closes the client's connection without a response.

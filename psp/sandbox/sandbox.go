@@ -132,6 +132,10 @@ type Sandbox struct {
 	ctx    context.Context // cancelled by Close; parent of webhook requests
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// stopServer shuts down the HTTP server Serve started and waits for
+	// it; nil for a sandbox made by New.
+	stopServer func()
+	closeOnce  sync.Once
 
 	mu         sync.Mutex
 	closed     bool
@@ -244,14 +248,23 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.Serv
 // Credentials returns the credentials the sandbox accepts.
 func (s *Sandbox) Credentials() psp.Credentials { return s.creds }
 
-// Close stops webhook deliveries and waits for their goroutines. The API
-// keeps answering; events raised afterwards are not delivered.
+// Close stops webhook deliveries and waits for their goroutines. A sandbox
+// made by New keeps answering its API; events raised afterwards are not
+// delivered. One started by Serve also stops its server and returns once
+// every goroutine it started has ended, so that its owner can close what
+// the sandbox talks to. Close may be called more than once.
 func (s *Sandbox) Close() {
-	s.mu.Lock()
-	s.closed = true
-	s.mu.Unlock()
-	s.cancel()
-	s.wg.Wait()
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		if s.stopServer != nil {
+			s.stopServer()
+		}
+		s.cancel()
+		s.wg.Wait()
+		s.webhookClient.CloseIdleConnections()
+	})
 }
 
 // Stats returns a copy of the counters.
@@ -292,20 +305,22 @@ func Serve(ctx context.Context, addr string, o Options) (baseURL string, s *Sand
 		IdleTimeout:       time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
+	served := make(chan struct{})
 	go func() {
+		defer close(served)
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("sandbox: serve", "err", err)
 		}
 	}()
-	go func() {
-		<-ctx.Done()
+	s.stopServer = func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		if err := srv.Shutdown(sctx); err != nil {
 			srv.Close()
 		}
-		s.Close()
-	}()
+		<-served
+	}
+	context.AfterFunc(ctx, s.Close)
 	s.log.Info("sandbox: listening", "url", baseURL, "credentials", s.creds)
 	return baseURL, s, nil
 }

@@ -109,7 +109,7 @@ func (s *Sandbox) deliver(j job) {
 		}
 		s.log.Info("sandbox: webhook attempt failed", "transactionId", j.txID, "eventType", j.eventType,
 			"attempt", attempt, "status", d.StatusCode, "err", d.Err)
-		if attempt == WebhookAttempts || !sleep(s.ctx, s.backoff(attempt)) {
+		if attempt == WebhookAttempts || psp.Sleep(s.ctx, s.backoff(attempt)) != nil {
 			return
 		}
 	}

@@ -1,3 +1,5 @@
+//go:build crashpoints
+
 package engine
 
 import (
@@ -11,17 +13,18 @@ import (
 )
 
 // Crash points exist only for the crash tests of package main
-// (crash_test.go), which run the real binary, kill it at one step of a
+// (internal/cli/crash_test.go), which run the real binary, kill it at one step of a
 // charge and start it again. A test names the step in the environment
 // variable PIXDESK_CRASH_AT; the process then kills itself with SIGKILL
 // when it gets there: no deferred call, no flush, no answer, as a power
 // cut or an OOM kill would leave it.
 //
-// Without the variable — always, outside those tests — a crash point is
-// inert: one comparison with the empty string, read once. The variable is
-// read here rather than passed through Config because the call sites sit
-// deep in the create and webhook paths and the hook must not widen their
-// API; it is the one environment variable this package reads.
+// They are compiled only into a binary built with -tags crashpoints, as
+// the crash tests build theirs; the production build takes
+// crashpoint_off.go, where a crash point is an empty function and nothing
+// reads the variable. The variable is read here rather than passed
+// through Config because the call sites sit deep in the create and webhook
+// paths and the hook must not widen their API.
 //
 // The points, in the order a charge meets them:
 //

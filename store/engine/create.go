@@ -5,20 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/pixdesk/pixdesk/psp"
 	"github.com/pixdesk/pixdesk/store"
-)
-
-// Errors of Create's validation, for errors.Is; the console words them.
-var (
-	ErrInvalidAmount = errors.New("engine: amount out of range")
-	ErrPayerName     = errors.New("engine: payer name is required")
-	ErrExpiry        = errors.New("engine: expiry must not be negative")
 )
 
 // Input is what the cashier confirmed for a new charge.
@@ -29,6 +21,9 @@ type Input struct {
 	Reference string
 	// ExpiresInMinutes is the QR validity; 0 leaves ConnectPSP's default.
 	ExpiresInMinutes int
+	// Operator is who is at the counter, recorded on the charge ("" when
+	// the shop has no operators).
+	Operator string
 }
 
 // maxReferenceTries bounds how often Create draws a fresh reference when a
@@ -36,17 +31,21 @@ type Input struct {
 const maxReferenceTries = 3
 
 // Create stores the charge with a new idempotency key, then asks ConnectPSP
-// for it. The returned charge is StageCreated on success; on a 4xx it is
-// StageRejected and the *psp.Error is returned. If ConnectPSP could not be
-// reached, or ctx ended (the cashier gave up waiting), the charge is returned
-// still StagePending together with the error: the background resumer sends it
-// again with the same key, so ConnectPSP never makes a second charge.
+// for it. An order reference that already names a charge is refused with
+// an *InputError whose Reason is a *ReferenceExistsError (reference.go),
+// and nothing is stored or sent. The returned charge is StageCreated on success; when the create
+// endpoint itself refuses it (psp.Refused: a 4xx from /cash-in) it is
+// StageRejected and the *psp.Error is returned. Any other failure — the
+// network, /auth/token, a redirect, a 5xx, or ctx ending because the cashier
+// gave up waiting — leaves the outcome unknown: the charge is returned still
+// StagePending with the error, and the background resumer sends it again
+// with the same key, so ConnectPSP never makes a second charge.
 func (e *Engine) Create(ctx context.Context, in Input) (*store.Charge, error) {
-	payer, err := validate(in)
+	in, err := CheckInput(in) // the rules of every entry point (input.go)
 	if err != nil {
 		return nil, err
 	}
-	ch, err := e.intent(ctx, in, payer)
+	ch, err := e.intent(ctx, in, in.Payer)
 	if err != nil {
 		return nil, err
 	}
@@ -69,26 +68,6 @@ func (e *Engine) Create(ctx context.Context, in Input) (*store.Charge, error) {
 	return e.settle(ctx, ch)
 }
 
-// validate checks the input and returns the payer as it is to be sent.
-func validate(in Input) (psp.Payer, error) {
-	if in.Amount <= 0 || in.Amount > psp.MaxAmount {
-		return psp.Payer{}, ErrInvalidAmount
-	}
-	if in.ExpiresInMinutes < 0 {
-		return psp.Payer{}, ErrExpiry
-	}
-	p := psp.Payer{Name: strings.TrimSpace(in.Payer.Name), Document: in.Payer.Document}
-	if p.Name == "" {
-		return psp.Payer{}, ErrPayerName
-	}
-	_, doc, err := psp.ParseDocument(p.Document)
-	if err != nil {
-		return psp.Payer{}, err // wraps a psp.ErrDocument… sentinel, never the document
-	}
-	p.Document = doc
-	return p, nil
-}
-
 // intent stores the charge before anything is sent, drawing a reference
 // when the cashier gave none.
 func (e *Engine) intent(ctx context.Context, in Input, payer psp.Payer) (*store.Charge, error) {
@@ -108,9 +87,15 @@ func (e *Engine) intent(ctx context.Context, in Input, payer psp.Payer) (*store.
 			Payer:             payer,
 			ExpiresInMinutes:  in.ExpiresInMinutes,
 			WebhookURL:        e.webhookURL(),
+			Operator:          in.Operator,
 		})
 		if errors.Is(err, store.ErrConflict) && in.Reference == "" && try < maxReferenceTries {
 			continue
+		}
+		if errors.Is(err, store.ErrConflict) && in.Reference != "" {
+			if taken := e.referenceTaken(ctx, in); taken != nil {
+				return nil, taken
+			}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("engine: store charge: %w", err)
@@ -135,7 +120,7 @@ func (e *Engine) Resume(ctx context.Context, id int64) (*store.Charge, error) {
 	if ch.Stage != store.StagePending {
 		return ch, nil
 	}
-	if err := e.db.NoteCreateRetry(ctx, id, "sent again by the cashier"); err != nil {
+	if err := e.db.NoteCreateRetry(ctx, id, 0); err != nil {
 		return ch, err
 	}
 	return e.settle(ctx, ch)
@@ -158,7 +143,27 @@ func (e *Engine) settle(ctx context.Context, ch *store.Charge) (*store.Charge, e
 // and records the answer. It returns the charge as now stored; its Stage
 // tells the caller whether to poll it, retry it or forget it. The caller
 // holds the charge's lock.
+//
+// When ConnectPSP already has the charge's order reference and the
+// reference is one the counter generated, the charge moves on to the next
+// one (reference.go, moveReference) and is sent again, at most
+// maxReferenceMoves times; after that the refusal is recorded.
 func (e *Engine) send(ctx context.Context, ch *store.Charge) (*store.Charge, error) {
+	for moves := 0; ; moves++ {
+		res, err := e.sendOnce(ctx, ch, moves < maxReferenceMoves)
+		if !errors.Is(err, errReferenceTaken) {
+			return res, err
+		}
+		if ch, err = e.moveReference(context.WithoutCancel(ctx), ch); err != nil {
+			return ch, err
+		}
+	}
+}
+
+// sendOnce is one POST /cash-in of send. With mayMove, a refusal of a
+// movable reference (movable) is not recorded: it returns the charge
+// unchanged and errReferenceTaken.
+func (e *Engine) sendOnce(ctx context.Context, ch *store.Charge, mayMove bool) (*store.Charge, error) {
 	params := psp.CreateParams{
 		Amount:              ch.Amount,
 		ExternalReference:   ch.ExternalReference,
@@ -175,6 +180,14 @@ func (e *Engine) send(ctx context.Context, ch *store.Charge) (*store.Charge, err
 	wctx := context.WithoutCancel(ctx)
 	var pe *psp.Error
 	switch {
+	case err != nil && !psp.Refused(err):
+		// Network error, timeout, 5xx, a redirect, a token that could not
+		// be had, or cancellation: the request may have reached ConnectPSP
+		// (this time or an earlier one), so the charge stays pending and
+		// is sent again with the same key. Only the create's own answer
+		// decides.
+		e.log.Warn("charge: create unanswered, will retry", "charge", ch.ID, "reference", ch.ExternalReference, "temporary", psp.IsTemporary(err), errAttr(err))
+		return ch, err
 	case err == nil:
 		crashPoint("after-response")
 		res, rerr := e.db.RecordCreated(wctx, ch.ID, ci)
@@ -189,28 +202,30 @@ func (e *Engine) send(ctx context.Context, ch *store.Charge) (*store.Charge, err
 		}
 		e.notify(Notice{Kind: NoticeChanged, ChargeID: ch.ID})
 		return res, nil
-	case errors.Is(err, psp.ErrDuplicateReference):
-		reason := fmt.Sprintf("order reference %s already has a charge at ConnectPSP; no new charge was made", ch.ExternalReference)
-		return e.reject(wctx, ch, reason, err)
-	case errors.As(err, &pe) && !pe.Temporary():
-		reason := pe.Detail
-		if reason == "" {
-			reason = pe.Error()
-		}
-		return e.reject(wctx, ch, reason, err)
+	case mayMove && errors.Is(err, psp.ErrDuplicateReference) && e.movable(ch):
+		e.log.Warn("charge: ConnectPSP already has the order reference", "charge", ch.ID, "reference", ch.ExternalReference, errAttr(err))
+		return ch, errReferenceTaken
 	default:
-		// Network error, timeout, 5xx or cancellation: the request may have
-		// reached ConnectPSP, so the charge stays pending and is sent again
-		// with the same key.
-		e.log.Warn("charge: create unanswered, will retry", "charge", ch.ID, "reference", ch.ExternalReference, "temporary", psp.IsTemporary(err), errAttr(err))
-		return ch, err
+		// The journal keeps ConnectPSP's code and words; the screens
+		// word a known code in the reader's language.
+		code, reason := "", err.Error()
+		if errors.As(err, &pe) {
+			code = pe.Code
+			if pe.Detail != "" {
+				reason = pe.Detail
+			}
+		}
+		if errors.Is(err, psp.ErrDuplicateReference) {
+			code = psp.CodeDuplicateReference // a bare 409 says so too
+		}
+		return e.reject(wctx, ch, code, reason, err)
 	}
 }
 
 // reject records that ConnectPSP refused the create and returns cause.
-func (e *Engine) reject(ctx context.Context, ch *store.Charge, reason string, cause error) (*store.Charge, error) {
+func (e *Engine) reject(ctx context.Context, ch *store.Charge, code, reason string, cause error) (*store.Charge, error) {
 	e.log.Warn("charge: rejected", "charge", ch.ID, "reference", ch.ExternalReference, errAttr(cause))
-	res, err := e.db.RecordRejected(ctx, ch.ID, reason)
+	res, err := e.db.RecordRejected(ctx, ch.ID, code, reason)
 	if err != nil {
 		e.log.Error("charge: recording rejection failed", "charge", ch.ID, "err", err)
 		return ch, errors.Join(cause, err)
@@ -242,7 +257,7 @@ func (e *Engine) resumeJob(ctx context.Context, id int64, attempt int) (kind job
 	case store.StageRejected:
 		return 0, time.Time{}, false
 	}
-	if err := e.db.NoteCreateRetry(ctx, id, fmt.Sprintf("sent again in the background (retry %d)", attempt+1)); err != nil {
+	if err := e.db.NoteCreateRetry(ctx, id, attempt+1); err != nil {
 		e.log.Warn("resume: noting retry failed", "charge", id, "err", err)
 		return jobCreate, e.now().Add(e.backoff(attempt)), true
 	}

@@ -149,6 +149,14 @@ type Health struct {
 	LastErr string
 	// LastContact is when ConnectPSP last answered anything.
 	LastContact time.Time
+	// RefusedLastHour counts the webhook deliveries refused in the last
+	// hour (failed verification) by every process sharing the journal,
+	// read from it every few seconds while Run runs.
+	RefusedLastHour int
+	// Stopped is why Run ended with an error ("" while it runs or after it
+	// ended cleanly): nothing polls or retries creates any more, which the
+	// cashier must be told.
+	Stopped string
 }
 
 // Engine runs charges against ConnectPSP for one counter. Its methods are
@@ -165,6 +173,8 @@ type Engine struct {
 	pollAll  bool
 	metrics  *metrics
 	lease    leaseState
+	// refusalLog bounds the log lines refused deliveries cause.
+	refusalLog *logLimiter
 
 	pollFast, pollSlow, fastWindow time.Duration
 	pollTimeout                    time.Duration
@@ -182,7 +192,7 @@ type Engine struct {
 }
 
 // New returns an engine for cfg. It starts nothing: call Run for the poller
-// and resumer, and ListenWebhooks (or mount WebhookHandler) for webhooks.
+// and resumer, and mount WebhookHandler (in NewWebhookServer) for webhooks.
 func New(cfg Config) *Engine {
 	e := &Engine{
 		db:          cfg.DB,
@@ -206,15 +216,18 @@ func New(cfg Config) *Engine {
 		wake:        make(chan struct{}, 1),
 		locks:       keyLock{held: map[int64]chan struct{}{}},
 		sched:       map[int64]*job{},
-		metrics:     newMetrics(),
 		lease:       leaseState{ttl: cfg.LeaseTTL, owner: cfg.LeaseOwner},
 	}
+	e.metrics = newMetrics(e.Health)
 	if e.lease.ttl > 0 && e.lease.owner == "" {
 		e.lease.owner = defaultLeaseOwner()
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
 	}
+	e.refusalLog = &logLimiter{log: func(held int) {
+		e.log.Warn("webhook: more refused deliveries, not logged one by one", "count", held, "window", refusalLogWindow)
+	}}
 	if e.now == nil {
 		e.now = time.Now
 	}

@@ -19,11 +19,8 @@ func TestWebhookMarksChargePaid(t *testing.T) {
 	cfg := f.config()
 	cfg.PollFast, cfg.PollSlow = time.Hour, time.Hour // only the webhook may do it
 	e := New(cfg)
-	addr, err := e.ListenWebhooks(f.ctx, "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.SetWebhookURL("http://" + addr + WebhookPath)
+	_, url := f.listen(e)
+	e.SetWebhookURL(url)
 
 	ch := f.create(e, Input{ExpiresInMinutes: 10})
 	if ch.WebhookURL != e.webhookURL() {
@@ -70,11 +67,15 @@ func TestForgedWebhookIsRefused(t *testing.T) {
 	if !e.Health().LastWebhook.IsZero() {
 		t.Error("a forged delivery set LastWebhook")
 	}
-	if !f.notices.has(func(n Notice) bool { return n.Kind == NoticeWebhook && n.Err != nil }) {
-		t.Error("no webhook notice with an error")
+	if f.notices.has(func(n Notice) bool { return n.Kind == NoticeWebhook }) {
+		t.Error("a forged delivery was notified to the console")
 	}
-	if got := f.get(ch.ID); got.Status != psp.StatusAwaitingPayment || got.Flags&store.FlagForged == 0 {
-		t.Errorf("after a forged delivery: status %s, flags %b", got.Status, got.Flags)
+	if got := f.get(ch.ID); got.Status != psp.StatusAwaitingPayment || got.Flags != 0 || got.Version != ch.Version {
+		t.Errorf("after a forged delivery: status %s, flags %s, version %d (was %d)", got.Status, got.Flags, got.Version, ch.Version)
+	}
+	var m strings.Builder
+	if err := e.WriteMetrics(&m); err != nil || !strings.Contains(m.String(), "pixdesk_webhook_refused_total 1\n") {
+		t.Errorf("refusal not counted (%v):\n%s", err, m.String())
 	}
 }
 
@@ -238,11 +239,13 @@ func TestCreateValidates(t *testing.T) {
 		in   Input
 		want error
 	}{
-		{"zero amount", Input{Payer: payer}, ErrInvalidAmount},
-		{"negative amount", Input{Amount: -1, Payer: payer}, ErrInvalidAmount},
-		{"no name", Input{Amount: 1, Payer: psp.Payer{Name: "  ", Document: payer.Document}}, ErrPayerName},
+		{"zero amount", Input{Payer: payer}, ErrRequired},
+		{"negative amount", Input{Amount: -1, Payer: payer}, ErrRange},
+		{"no name", Input{Amount: 1, Payer: psp.Payer{Name: "  ", Document: payer.Document}}, ErrRequired},
+		{"bidi in name", Input{Amount: 1, Payer: psp.Payer{Name: "Ana \u202eovlis", Document: payer.Document}}, ErrInvisible},
 		{"bad document", Input{Amount: 1, Payer: psp.Payer{Name: "A", Document: "12345678900"}}, psp.ErrDocumentCheckDigits},
-		{"negative expiry", Input{Amount: 1, Payer: payer, ExpiresInMinutes: -1}, ErrExpiry},
+		{"bad reference", Input{Amount: 1, Payer: payer, Reference: "pedido 7"}, ErrChars},
+		{"negative expiry", Input{Amount: 1, Payer: payer, ExpiresInMinutes: -1}, ErrRange},
 	} {
 		if _, err := e.Create(f.ctx, tc.in); !errors.Is(err, tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
@@ -329,5 +332,34 @@ func TestWebhookForUnknownCharge(t *testing.T) {
 	}
 	if !f.notices.has(func(n Notice) bool { return n.Kind == NoticeWebhook && n.ChargeID == 0 && n.Err == nil }) {
 		t.Error("no webhook notice")
+	}
+}
+
+// An engine whose first read of the store fails stops, and says so where a
+// screen looks (Health.Stopped) and with a notice, rather than leaving the
+// counter without polling in silence; a Run that starts cleanly clears it.
+func TestRunFailureIsKnown(t *testing.T) {
+	f := setup(t)
+	db := f.openDB()
+	cfg := f.config()
+	cfg.DB = db
+	e := New(cfg)
+	db.Close()
+	err := e.Run(f.ctx)
+	if err == nil {
+		t.Fatal("Run on a closed journal returned nil")
+	}
+	if h := e.Health(); h.Stopped != err.Error() {
+		t.Errorf("Health.Stopped = %q, want Run's error %q", h.Stopped, err)
+	}
+	if !f.notices.has(func(n Notice) bool { return n.Kind == NoticeHealth && errors.Is(n.Err, err) }) {
+		t.Error("no health notice carries Run's error")
+	}
+
+	e = New(f.config())
+	ctx, cancel := context.WithCancel(f.ctx)
+	cancel()
+	if err := e.Run(ctx); err != nil || e.Health().Stopped != "" {
+		t.Errorf("a clean Run: %v, Stopped %q", err, e.Health().Stopped)
 	}
 }

@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"net"
+	"net/http"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -178,6 +180,23 @@ func (f *fixture) run(e *Engine) {
 		}
 	})
 	waitFor(f.t, "first health check", func() bool { return !e.Health().LastContact.IsZero() })
+}
+
+// listen serves e's webhook receiver on loopback until the test ends and
+// returns its address and the URL deliveries go to.
+func (f *fixture) listen(e *Engine) (addr, url string) {
+	f.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(WebhookPath, e.WebhookHandler())
+	srv := NewWebhookServer(mux, nil)
+	go func() { _ = srv.Serve(ln) }() // ErrServerClosed when the test ends
+	f.t.Cleanup(func() { srv.Close() })
+	addr = ln.Addr().String()
+	return addr, "http://" + addr + WebhookPath
 }
 
 // get reads a charge from the journal.

@@ -173,7 +173,7 @@ func (e *Engine) nextPoll(ch *store.Charge) (jobKind, time.Time, bool) {
 
 // pollJob is the poller's turn on one charge.
 func (e *Engine) pollJob(ctx context.Context, id int64, force bool) (jobKind, time.Time, bool) {
-	ch, err := e.db.Get(ctx, id)
+	ch, err := e.db.Peek(ctx, id) // the answer is applied to the stored row, never this copy
 	if errors.Is(err, store.ErrNotFound) {
 		return jobPoll, time.Time{}, false
 	}
@@ -202,18 +202,28 @@ func (e *Engine) pollJob(ctx context.Context, id int64, force bool) (jobKind, ti
 // Run polls open charges and resends pending creates until ctx ends, then
 // waits for the calls in flight and returns nil. It starts from what the
 // store holds, so a restart resumes everything. Only one Run may be active.
-func (e *Engine) Run(ctx context.Context) error {
+// An error (the store could not be read at the start) is kept in
+// Health.Stopped and announced with a NoticeHealth, so that a screen says
+// so rather than going on without polling.
+func (e *Engine) Run(ctx context.Context) (err error) {
 	e.mu.Lock()
 	if e.running {
 		e.mu.Unlock()
 		return errors.New("engine: already running")
 	}
 	e.running = true
+	e.health.Stopped = ""
 	e.mu.Unlock()
 	defer func() {
 		e.mu.Lock()
 		e.running = false
+		if err != nil {
+			e.health.Stopped = err.Error()
+		}
 		e.mu.Unlock()
+		if err != nil {
+			e.notify(Notice{Kind: NoticeHealth, Err: err, At: e.now()})
+		}
 	}()
 
 	// The change feed brings charges written by other processes. With
@@ -225,11 +235,15 @@ func (e *Engine) Run(ctx context.Context) error {
 		changes = e.db.Subscribe(ctx)
 	}
 	if err := e.load(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped before it started: no failure
+		}
 		return err
 	}
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() { e.watchHealth(ctx) })
+	wg.Go(func() { e.watchRefusals(ctx) })
 
 	tick := time.NewTicker(e.tick)
 	defer tick.Stop()
@@ -295,7 +309,7 @@ func (e *Engine) consider(ctx context.Context, id int64) {
 	if known {
 		return
 	}
-	ch, err := e.db.Get(ctx, id)
+	ch, err := e.db.Peek(ctx, id)
 	if err != nil {
 		return
 	}
@@ -394,7 +408,7 @@ func (e *Engine) watchHealth(ctx context.Context) {
 			e.observe(err)
 			if err != nil {
 				// Do not hammer an unreachable API every tick.
-				if !sleepCtx(ctx, e.healthEvery) {
+				if psp.Sleep(ctx, e.healthEvery) != nil {
 					return
 				}
 			}
@@ -404,18 +418,5 @@ func (e *Engine) watchHealth(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-	}
-}
-
-// sleepCtx waits d of real time or until ctx ends; it reports whether the
-// wait ran its course.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }

@@ -2,17 +2,18 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
+	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/pixdesk/pixdesk/internal/safetext"
 	"github.com/pixdesk/pixdesk/psp"
 	"github.com/pixdesk/pixdesk/store"
 )
 
-// WebhookPath is where ListenWebhooks serves ConnectPSP's deliveries.
+// WebhookPath is where ConnectPSP's deliveries are served (the console's
+// listener and serve mount WebhookHandler there).
 const WebhookPath = "/webhooks/connectpsp"
 
 // Timeouts of the webhook server. ConnectPSP waits 5 s for an answer.
@@ -24,9 +25,37 @@ const (
 	webhookShutdownTimeout   = 5 * time.Second
 )
 
+// WebhookMaxHeaderBytes caps a webhook request's headers (net/http's
+// default is 1 MiB): ConnectPSP sends a few short ones.
+const WebhookMaxHeaderBytes = 16 << 10
+
+// NewWebhookServer returns the HTTP server that receives ConnectPSP's
+// webhooks with h, in the console and in serve alike: its
+// timeouts bound a slow or stalled client, its headers are capped at
+// WebhookMaxHeaderBytes, and net/http's own complaints (a failed TLS
+// handshake, a handler's panic) go to log at warning level, never through
+// the log package to stderr, which is the console's screen. A nil log
+// discards them.
+func NewWebhookServer(h http.Handler, log *slog.Logger) *http.Server {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &http.Server{
+		Handler:           h,
+		MaxHeaderBytes:    WebhookMaxHeaderBytes,
+		ReadHeaderTimeout: webhookReadHeaderTimeout,
+		ReadTimeout:       webhookReadTimeout,
+		WriteTimeout:      webhookWriteTimeout,
+		IdleTimeout:       webhookIdleTimeout,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
 // WebhookHandler returns the receiver for ConnectPSP's webhooks: it verifies
 // each delivery with WebhookKey, records it durably in the store (which
-// applies a genuine event), and only then answers 200 and notifies.
+// applies a genuine event), and only then answers 200 and notifies. A
+// delivery that fails verification is refused: counted, logged at a
+// bounded rate, sampled by the store, and no charge hears of it.
 func (e *Engine) WebhookHandler() http.Handler {
 	return &psp.WebhookHandler{Key: e.hookKey, Sink: sink{e}, Logger: e.log, Now: e.now}
 }
@@ -36,11 +65,19 @@ type sink struct{ e *Engine }
 
 var _ psp.WebhookSink = sink{}
 
+// logHeaderMax is how much of a header a log line keeps.
+const logHeaderMax = 64
+
 // RecordDelivery implements psp.WebhookSink.
 func (s sink) RecordDelivery(ctx context.Context, d *psp.Delivery) error {
 	e := s.e
+	if d.Verdict == psp.VerdictForged {
+		e.refuse(d)
+		return nil
+	}
 	n := Notice{Kind: NoticeWebhook, At: d.ReceivedAt}
-	if err := e.db.RecordDelivery(ctx, d); err != nil {
+	r, err := e.db.Receive(ctx, d)
+	if err != nil {
 		// The handler answers 500 to a genuine event, so ConnectPSP retries.
 		e.metrics.delivery(string(d.Verdict), "error")
 		n.Err = fmt.Errorf("engine: recording webhook delivery: %w", err)
@@ -48,10 +85,12 @@ func (s sink) RecordDelivery(ctx context.Context, d *psp.Delivery) error {
 		return err
 	}
 	crashPoint("after-webhook")
+	n.ChargeID = r.ChargeID
+	e.metrics.delivery(string(d.Verdict), string(r.Outcome))
 	if d.Verdict != psp.VerdictGenuine || d.Event == nil {
-		e.metrics.delivery(string(d.Verdict), string(d.Verdict))
 		n.Err = fmt.Errorf("engine: webhook delivery %s", d.Verdict)
-		e.log.Warn("webhook: rejected delivery", "eventId", d.EventID, "verdict", d.Verdict, "remote", d.RemoteAddr)
+		e.log.Warn("webhook: unreadable delivery", "eventId", safetext.Clip(d.EventID, logHeaderMax),
+			"verdict", d.Verdict, "outcome", r.Outcome, "remote", d.RemoteAddr, "bytes", len(d.Body))
 		e.notify(n)
 		return nil
 	}
@@ -60,66 +99,17 @@ func (s sink) RecordDelivery(ctx context.Context, d *psp.Delivery) error {
 		e.health.LastWebhook = d.ReceivedAt
 	}
 	e.mu.Unlock()
-	if txid := d.Event.Data.TransactionID; txid != "" {
-		if ch, err := e.db.Find(ctx, txid); err == nil {
-			n.ChargeID = ch.ID
-		}
-	}
-	e.countDelivery(ctx, d, n.ChargeID)
-	e.log.Info("webhook: recorded", "eventId", d.EventID, "type", d.Event.Type, "charge", n.ChargeID, "transactionId", d.Event.Data.TransactionID)
-	e.notify(n)
-	return nil
-}
-
-// countDelivery adds a genuine delivery to the metrics with what recording
-// it did, as the journal kept it.
-func (e *Engine) countDelivery(ctx context.Context, d *psp.Delivery, chargeID int64) {
-	outcome := store.OutcomeUnknown
-	if chargeID != 0 {
-		var err error
-		if outcome, err = e.db.DeliveryOutcome(ctx, chargeID, d.EventID); err != nil {
-			outcome = "unrecorded"
-		}
-	}
-	e.metrics.delivery(string(d.Verdict), string(outcome))
-	if outcome == store.OutcomeApplied {
+	if r.Outcome == store.OutcomeApplied {
 		e.metrics.status(string(d.Event.Data.Status), "webhook")
 	}
-}
-
-// ListenWebhooks serves WebhookHandler at WebhookPath on addr (":0" picks a
-// free port) and returns the address it is bound to. The server stops
-// gracefully when ctx ends.
-func (e *Engine) ListenWebhooks(ctx context.Context, addr string) (string, error) {
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", addr)
-	if err != nil {
-		return "", fmt.Errorf("engine: listen for webhooks: %w", err)
+	if r.Outcome == store.OutcomeMismatch {
+		// The event is another transaction's: ask ConnectPSP about this one.
+		e.log.Warn("webhook: event names another transaction", "charge", r.ChargeID,
+			"transactionId", safetext.Clip(d.Event.Data.TransactionID, logHeaderMax))
+		e.PollNow(r.ChargeID)
 	}
-	mux := http.NewServeMux()
-	mux.Handle(WebhookPath, e.WebhookHandler())
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: webhookReadHeaderTimeout,
-		ReadTimeout:       webhookReadTimeout,
-		WriteTimeout:      webhookWriteTimeout,
-		IdleTimeout:       webhookIdleTimeout,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			e.log.Error("webhook: server stopped", "err", err)
-		}
-	}()
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), webhookShutdownTimeout)
-		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			e.log.Warn("webhook: shutdown", "err", err)
-			srv.Close()
-		}
-	}()
-	e.log.Info("webhook: listening", "addr", ln.Addr().String(), "path", WebhookPath)
-	return ln.Addr().String(), nil
+	e.log.Info("webhook: recorded", "eventId", safetext.Clip(d.EventID, logHeaderMax), "type", safetext.Clip(d.Event.Type, logHeaderMax),
+		"charge", r.ChargeID, "outcome", r.Outcome, "transactionId", safetext.Clip(d.Event.Data.TransactionID, logHeaderMax))
+	e.notify(n)
+	return nil
 }

@@ -42,6 +42,7 @@ type Server struct {
 	dir     string // temp dir: data/, socket, log
 	pgCtl   string
 	port    int
+	opts    string // the server options it was started with
 	cred    *credential
 	dbCount atomic.Int64
 }
@@ -60,20 +61,48 @@ var ErrNoBinaries = errors.New("pgtest: initdb/pg_ctl not found on PATH or in /u
 // PIXDESK_TEST_REQUIRE_POSTGRES=1) when PostgreSQL cannot be started.
 func Start(t testing.TB) string {
 	t.Helper()
-	once.Do(func() { shared, startErr = Launch() })
-	if startErr != nil {
-		msg := "\n" + strings.Repeat("!", 72) + "\n!!! POSTGRESQL TESTS SKIPPED: " + startErr.Error() +
-			"\n!!! set " + RequireEnv + "=1 to make this a failure\n" + strings.Repeat("!", 72)
-		if os.Getenv(RequireEnv) == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	dsn, err := shared.CreateDatabase(context.Background())
+	dsn, err := Shared(t).CreateDatabase(context.Background())
 	if err != nil {
 		t.Fatalf("pgtest: %v", err)
 	}
 	return dsn
+}
+
+// Shared returns the shared server, starting it on first use, for tests
+// that create databases where they hold no testing.TB (a testscript's
+// Setup). It skips t like Start when PostgreSQL cannot be started.
+func Shared(t testing.TB) *Server {
+	t.Helper()
+	once.Do(func() { shared, startErr = Launch() })
+	if startErr != nil {
+		skip(t, startErr)
+	}
+	return shared
+}
+
+// skip skips t (or fails it, with PIXDESK_TEST_REQUIRE_POSTGRES=1)
+// because no server could be started.
+func skip(t testing.TB, err error) {
+	t.Helper()
+	msg := "\n" + strings.Repeat("!", 72) + "\n!!! POSTGRESQL TESTS SKIPPED: " + err.Error() +
+		"\n!!! set " + RequireEnv + "=1 to make this a failure\n" + strings.Repeat("!", 72)
+	if os.Getenv(RequireEnv) == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+}
+
+// Private starts a server for t alone, stopped when t ends: for a test
+// that takes the server down (Down, Up), which the shared one must not.
+// It skips t like Start when PostgreSQL cannot be started.
+func Private(t testing.TB) *Server {
+	t.Helper()
+	s, err := Launch()
+	if err != nil {
+		skip(t, err)
+	}
+	t.Cleanup(s.Stop)
+	return s
 }
 
 // Main runs the tests and then stops the shared server, if one started.
@@ -132,16 +161,14 @@ func launch(durable bool) (*Server, error) {
 		if s.port, err = freePort(); err != nil {
 			break
 		}
-		opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c max_connections=200", s.port, dir)
+		opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -p %d -k %s -c max_connections=1200", s.port, dir)
 		if !durable {
 			opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 		}
-		var out []byte
-		out, err = s.run(pgCtl, "start", "-w", "-t", "60", "-D", s.data(), "-l", filepath.Join(dir, "log"), "-o", opts)
-		if err == nil {
+		s.opts = opts
+		if err = s.Up(); err == nil {
 			return s, nil
 		}
-		err = fmt.Errorf("pgtest: pg_ctl start: %v: %s %s", err, out, s.logTail())
 		if attempt == 2 {
 			break
 		}
@@ -169,6 +196,26 @@ func (s *Server) CreateDatabase(ctx context.Context) (string, error) {
 		return "", err
 	}
 	return s.DSN(name), nil
+}
+
+// Up starts the server, on the port and with the data it had: after
+// Launch, or again after Down.
+func (s *Server) Up() error {
+	out, err := s.run(s.pgCtl, "start", "-w", "-t", "60", "-D", s.data(), "-l", filepath.Join(s.dir, "log"), "-o", s.opts)
+	if err != nil {
+		return fmt.Errorf("pgtest: pg_ctl start: %v: %s %s", err, out, s.logTail())
+	}
+	return nil
+}
+
+// Down stops the server as an operator's restart would (fast shutdown:
+// sessions are ended, the data kept); Up starts it again.
+func (s *Server) Down() error {
+	out, err := s.run(s.pgCtl, "stop", "-m", "fast", "-w", "-t", "60", "-D", s.data())
+	if err != nil {
+		return fmt.Errorf("pgtest: pg_ctl stop: %v: %s", err, out)
+	}
+	return nil
 }
 
 // Stop stops the server at once and removes its files.

@@ -26,3 +26,43 @@ func TestStartGivesEachTestItsOwnDatabase(t *testing.T) {
 		t.Fatalf("SELECT 1 = %d, %v", one, err)
 	}
 }
+
+func TestPrivateServerGoesDownAndUp(t *testing.T) {
+	srv := pgtest.Private(t)
+	ctx := context.Background()
+	dsn, err := srv.CreateDatabase(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec(ctx, dsn, "CREATE TABLE kept AS SELECT 7 AS n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Down(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exec(ctx, dsn, "SELECT 1"); err == nil {
+		t.Fatal("the server answers while down")
+	}
+	if err := srv.Up(); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := exec(ctx, dsn, "SELECT n FROM kept"); err != nil || n != 7 {
+		t.Fatalf("after Up: %d, %v", n, err)
+	}
+}
+
+// exec runs q on a new connection and returns the first column of its
+// first row, if any.
+func exec(ctx context.Context, dsn, q string) (int, error) {
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(ctx)
+	var n int
+	err = conn.QueryRow(ctx, q).Scan(&n)
+	if err == pgx.ErrNoRows {
+		err = nil
+	}
+	return n, err
+}

@@ -1,0 +1,3 @@
+-- PostgreSQL's name_tokens (a name search's page in list order) has no
+-- counterpart here: charge_names, the FTS5 index of migration name_words,
+-- already yields a word's charges in list order (its rowid).

@@ -1,0 +1,5 @@
+-- Nothing on SQLite. PostgreSQL's 0012 takes versions from a sequence and
+-- records each charge's writing transaction, so that its writers no longer
+-- queue on the counters row 'seq'. SQLite has one writer at a time anyway:
+-- it keeps taking versions from that row, in commit order, and its change
+-- feed keeps catching up with "version > last" (charges_version).
