@@ -9,9 +9,7 @@ import (
 	"path/filepath"
 
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
 
-	"github.com/pixdesk/pixdesk/internal/termcap"
 	"github.com/pixdesk/pixdesk/ui"
 )
 
@@ -82,18 +80,3 @@ func runQRTest(args []string, sys system) int {
 	fmt.Fprintf(stdout, "pixdesk: qr-style = %s saved in %s\n", chosen, filepath.Clean(path))
 	return 0
 }
-
-// detectTerminal asks the terminal what it can draw (termcap.Detect, once,
-// before Bubble Tea takes it) and tells lipgloss the background it found,
-// so that termenv never sends its own query while Bubble Tea reads the
-// keyboard; where the terminal did not say, termenv's guess (dark) is set.
-func detectTerminal(getenv func(string) string) termcap.Caps {
-	caps := termcap.Detect(termcap.Env(getenv))
-	lipgloss.SetHasDarkBackground(caps.Dark || !caps.BackgroundKnown)
-	return caps
-}
-
-// cellSize measures the terminal's cell in pixels with the window-size
-// ioctl, which asks the terminal nothing: a screen calls it after each
-// resize (a font change alters the cell).
-func cellSize() (w, h int) { return termcap.CellSize(os.Stdout) }

@@ -338,12 +338,14 @@ func (h *xtHarness) env(extra []string) []string {
 	var out []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "PIXDESK_") || strings.HasPrefix(k, "CONNECTPSP_") || k == "NO_COLOR" || k == "XDG_CONFIG_HOME" || k == "TERM" {
+		if strings.HasPrefix(k, "PIXDESK_") || strings.HasPrefix(k, "CONNECTPSP_") || k == "NO_COLOR" || k == "CI" || k == "XDG_CONFIG_HOME" || k == "TERM" {
 			continue
 		}
 		out = append(out, kv)
 	}
-	return append(out, append([]string{"DISPLAY=" + h.display, "LANG=C.UTF-8", "XDG_CONFIG_HOME=" + filepath.Join(h.dir, "config")}, extra...)...)
+	// CI=true as on the build machine, where pixdesk once drew without
+	// colour because termenv takes CI for "no terminal".
+	return append(out, append([]string{"DISPLAY=" + h.display, "LANG=C.UTF-8", "CI=true", "XDG_CONFIG_HOME=" + filepath.Join(h.dir, "config")}, extra...)...)
 }
 
 // shq quotes s for sh.
