@@ -15,7 +15,8 @@ import (
 
 // testFeedOtherWriter: a subscriber hears what another DB on the same
 // journal commits (on SQLite, another process in effect: the two share
-// only the file), and what its own DB commits exactly once.
+// only the file), and what its own DB commits exactly once; each change
+// names the charge's counter and says whether it is still open.
 func testFeedOtherWriter(t *testing.T, o *opener) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -30,7 +31,10 @@ func testFeedOtherWriter(t *testing.T, o *opener) {
 		t.Fatal(err)
 	}
 	for _, sub := range []<-chan Change{ch, other} {
-		recv(t, sub, func(ch Change) bool { return ch.ChargeID == c.ID && ch.Version == paid.Version })
+		got := recv(t, sub, func(ch Change) bool { return ch.ChargeID == c.ID && ch.Version == paid.Version })
+		if want := (Change{ChargeID: c.ID, Version: paid.Version, Terminal: c.Terminal, Open: false}); got != want {
+			t.Errorf("the paid charge's change: %+v, want %+v", got, want)
+		}
 	}
 
 	// Its own write, then another DB's: the next change after the first
@@ -41,6 +45,9 @@ func testFeedOtherWriter(t *testing.T, o *opener) {
 	recv(t, ch, func(got Change) bool {
 		if got.ChargeID == mine.ID {
 			t.Fatalf("own change %+v announced twice", got)
+		}
+		if got.ChargeID == theirs.ID && (got.Terminal != theirs.Terminal || !got.Open || !theirs.Open()) {
+			t.Errorf("an open charge's change: %+v (the charge: %s %s at %s)", got, theirs.Stage, theirs.Status, theirs.Terminal)
 		}
 		return got.ChargeID == theirs.ID && got.Version == theirs.Version
 	})

@@ -16,7 +16,7 @@ import (
 	"github.com/pixdesk/pixdesk/psp"
 )
 
-func recv(t *testing.T, ch <-chan Change, until func(Change) bool) {
+func recv(t *testing.T, ch <-chan Change, until func(Change) bool) Change {
 	t.Helper()
 	deadline := time.After(30 * time.Second) // a hang guard, not a timing assertion
 	for {
@@ -26,7 +26,7 @@ func recv(t *testing.T, ch <-chan Change, until func(Change) bool) {
 				t.Fatal("change feed closed")
 			}
 			if until(c) {
-				return
+				return c
 			}
 		case <-deadline:
 			t.Fatal("no change arrived")

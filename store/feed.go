@@ -46,13 +46,13 @@ func newFeed() *feed {
 type subscriber struct {
 	mu      sync.Mutex
 	order   []int64
-	pending map[int64]int64
+	pending map[int64]Change
 	wake    chan struct{}
 	out     chan Change
 }
 
 func (f *feed) subscribe(ctx context.Context) <-chan Change {
-	s := &subscriber{pending: map[int64]int64{}, wake: make(chan struct{}, 1), out: make(chan Change)}
+	s := &subscriber{pending: map[int64]Change{}, wake: make(chan struct{}, 1), out: make(chan Change)}
 	f.mu.Lock()
 	if f.closed {
 		f.mu.Unlock()
@@ -105,11 +105,11 @@ func (f *feed) count() int {
 
 func (s *subscriber) push(c Change) {
 	s.mu.Lock()
-	if v, ok := s.pending[c.ChargeID]; !ok {
+	if p, ok := s.pending[c.ChargeID]; !ok {
 		s.order = append(s.order, c.ChargeID)
-		s.pending[c.ChargeID] = c.Version
-	} else if c.Version > v {
-		s.pending[c.ChargeID] = c.Version
+		s.pending[c.ChargeID] = c
+	} else if c.Version > p.Version {
+		s.pending[c.ChargeID] = c
 	}
 	s.mu.Unlock()
 	select {
@@ -126,9 +126,9 @@ func (s *subscriber) next() (Change, bool) {
 	}
 	id := s.order[0]
 	s.order = s.order[1:]
-	v := s.pending[id]
+	c := s.pending[id]
 	delete(s.pending, id)
-	return Change{ChargeID: id, Version: v}, true
+	return c, true
 }
 
 func (f *feed) publish(cs []Change) {

@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/pixdesk/pixdesk/psp"
 )
 
 // The PostgreSQL change feed: one LISTEN connection per DB, which relays
@@ -53,7 +55,7 @@ const feedAdvanceEvery = 10 * time.Second
 // one row with no charge if none. A NULL $1 (position unknown) returns
 // none.
 const catchUpSQL = `WITH now AS (SELECT pg_current_snapshot() AS snap)
-SELECT now.snap::text, c.id, c.version FROM now LEFT JOIN charges c
+SELECT now.snap::text, c.id, c.version, c.terminal, c.stage, c.status FROM now LEFT JOIN charges c
 	ON c.written_xid >= pg_snapshot_xmax($1::pg_snapshot)
 	OR c.written_xid = ANY(ARRAY(SELECT pg_snapshot_xip($1::pg_snapshot)))
 ORDER BY c.version`
@@ -234,13 +236,32 @@ type waitCtx struct {
 	due    time.Time
 }
 
-// parseChange reads a notification's payload, "id:version".
+// payload is c as a notification's payload: "id:version:open:terminal",
+// open being 1 or 0. The terminal comes last, whatever it holds.
+func (c Change) payload() string {
+	open := 0
+	if c.Open {
+		open = 1
+	}
+	return fmt.Sprintf("%d:%d:%d:%s", c.ChargeID, c.Version, open, c.Terminal)
+}
+
+// parseChange reads a notification's payload (Change.payload). The
+// payload of a pixdesk from before the terminal was announced,
+// "id:version", gives a change with no terminal, which every subscriber
+// reads.
 func parseChange(payload string) (Change, bool) {
-	id, ver, ok := strings.Cut(payload, ":")
+	f := strings.SplitN(payload, ":", 4)
+	if len(f) < 2 {
+		return Change{}, false
+	}
 	var c Change
-	c.ChargeID, _ = strconv.ParseInt(id, 10, 64)
-	c.Version, _ = strconv.ParseInt(ver, 10, 64)
-	return c, ok && c.ChargeID != 0
+	c.ChargeID, _ = strconv.ParseInt(f[0], 10, 64)
+	c.Version, _ = strconv.ParseInt(f[1], 10, 64)
+	if len(f) == 4 && (f[2] == "0" || f[2] == "1") && f[3] != "" {
+		c.Open, c.Terminal = f[2] == "1", f[3]
+	}
+	return c, c.ChargeID != 0
 }
 
 // catchUp relays what pos did not see and not yet relayed, and moves pos to
@@ -259,14 +280,17 @@ func (db *DB) catchUp(ctx context.Context, conn *pgx.Conn, pos *feedPos) error {
 	next := newFeedPos("")
 	var cs []Change
 	for rows.Next() {
-		var id, version *int64
-		if err := rows.Scan(&next.snap, &id, &version); err != nil {
+		var (
+			id, version             *int64
+			terminal, stage, status *string
+		)
+		if err := rows.Scan(&next.snap, &id, &version, &terminal, &stage, &status); err != nil {
 			return err
 		}
 		if id == nil {
 			continue
 		}
-		c := Change{ChargeID: *id, Version: *version}
+		c := Change{ChargeID: *id, Version: *version, Terminal: *terminal, Open: openAt(Stage(*stage), psp.Status(*status))}
 		if !pos.relayedAlready(c) {
 			cs = append(cs, c)
 		}

@@ -136,12 +136,17 @@ func TestPostgresFeedCatchesUpLateCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	close(release)
-	recv(t, ch, func(c Change) bool {
+	got := recv(t, ch, func(c Change) bool {
 		if c.ChargeID == b.ID {
 			t.Fatalf("B announced again after the reconnect: %+v", c)
 		}
 		return c.ChargeID == a.ID && c.Version == hA.version
 	})
+	// What the catch-up found says whose the charge is, as a notification
+	// would.
+	if got.Terminal != a.Terminal || got.Open != a.Open() {
+		t.Errorf("caught up %+v; the charge is %s's, open %v", got, a.Terminal, a.Open())
+	}
 }
 
 // TestPostgresWritersDoNotWait: write transactions on different charges,

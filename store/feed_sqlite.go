@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/pixdesk/pixdesk/psp"
 )
 
 // sqlitePollEvery is how often a SQLite journal with subscribers looks for
@@ -175,7 +177,7 @@ func (db *DB) changesSince(ctx context.Context, last int64) ([]Change, error) {
 // oldest change first: how the SQLite feed finds other processes' commits,
 // which take their versions in commit order. The charges_version index
 // serves it.
-const changesSinceSQL = "SELECT id, version FROM charges WHERE version > ? ORDER BY version"
+const changesSinceSQL = "SELECT id, version, terminal, stage, status FROM charges WHERE version > ? ORDER BY version"
 
 // changeRows is what scanChanges reads: *sql.Rows or pgx.Rows.
 type changeRows interface {
@@ -188,10 +190,14 @@ type changeRows interface {
 func scanChanges(rows changeRows) ([]Change, error) {
 	var cs []Change
 	for rows.Next() {
-		var c Change
-		if err := rows.Scan(&c.ChargeID, &c.Version); err != nil {
+		var (
+			c             Change
+			stage, status string
+		)
+		if err := rows.Scan(&c.ChargeID, &c.Version, &c.Terminal, &stage, &status); err != nil {
 			return nil, err
 		}
+		c.Open = openAt(Stage(stage), psp.Status(status))
 		cs = append(cs, c)
 	}
 	return cs, rows.Err()

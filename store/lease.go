@@ -135,20 +135,20 @@ func (t *txn) enrol(c *Charge) error {
 		return nil
 	}
 	orig, known := t.loaded[c.ID]
-	was := known && orig.open()
+	was := known && orig.pollable()
 	switch {
-	case c.open() && !was:
+	case c.pollable() && !was:
 		_, err := t.exec("INSERT INTO leases (charge_id, next_poll_at) VALUES (?, ?) ON CONFLICT (charge_id) DO NOTHING", c.ID, unseen)
 		return err
-	case was && !c.open():
+	case was && !c.pollable():
 		_, err := t.exec("DELETE FROM leases WHERE charge_id = ? AND owner = ''", c.ID)
 		return err
 	}
 	return nil
 }
 
-// open reports whether c is in the poll schedule's business.
-func (c *Charge) open() bool {
+// pollable reports whether c is in the poll schedule's business.
+func (c *Charge) pollable() bool {
 	return c.Stage == StageCreated && c.Status == psp.StatusAwaitingPayment
 }
 

@@ -2,7 +2,6 @@ package store
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/pixdesk/pixdesk/psp"
@@ -164,12 +163,13 @@ func (t *txn) save(c *Charge) error {
 		t.loaded = map[int64]Charge{}
 	}
 	t.loaded[c.ID] = *c
+	ch := c.change()
 	if t.db.postgres {
-		if _, err := t.exec("SELECT pg_notify('"+notifyChannel+"', ?)", fmt.Sprintf("%d:%d", c.ID, c.Version)); err != nil {
+		if _, err := t.exec("SELECT pg_notify('"+notifyChannel+"', ?)", ch.payload()); err != nil {
 			return err
 		}
 	}
-	t.changes = append(t.changes, Change{ChargeID: c.ID, Version: c.Version})
+	t.changes = append(t.changes, ch)
 	return nil
 }
 

@@ -257,8 +257,30 @@ type DeliveryRecord struct {
 	Body          []byte
 }
 
-// Change tells a subscriber that a charge changed; reload it from the store.
+// Change tells a subscriber that a charge changed: reload it from the
+// store if it concerns you. It says whose the charge is and whether it
+// could still be paid at that version, so that a subscriber passes over
+// other counters' changes and closed charges without reading them — in a
+// chain, every console and serve hears every change.
 type Change struct {
 	ChargeID int64
 	Version  int64
+	// Terminal is the counter that took the charge.
+	Terminal string
+	// Open is Charge.Open at this version.
+	Open bool
+}
+
+// Open reports whether c can still be paid: pending, or created and
+// awaiting payment.
+func (c *Charge) Open() bool { return openAt(c.Stage, c.Status) }
+
+// openAt is Open's rule, for a charge's stage and status as stored.
+func openAt(stage Stage, status psp.Status) bool {
+	return stage == StagePending || stage == StageCreated && status == psp.StatusAwaitingPayment
+}
+
+// change is what the feed says of c as saved.
+func (c *Charge) change() Change {
+	return Change{ChargeID: c.ID, Version: c.Version, Terminal: c.Terminal, Open: c.Open()}
 }

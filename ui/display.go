@@ -178,6 +178,9 @@ func (d *Display) update(msg tea.Msg) tea.Cmd {
 	case tickMsg:
 		return d.tick()
 	case ChangeMsg:
+		if msg.Terminal != "" && msg.Terminal != d.cfg.Terminal {
+			return nil // another counter's: not read
+		}
 		if _, other := d.others[msg.ChargeID]; !other {
 			return reloadCharge(d.e.ctx, d.src, msg.ChargeID)
 		}
@@ -232,12 +235,6 @@ func (d *Display) tick() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// isOpen reports whether c can still be paid: pending, or awaiting payment.
-func isOpen(c *store.Charge) bool {
-	return c.Stage == store.StagePending ||
-		c.Stage == store.StageCreated && c.Status == psp.StatusAwaitingPayment
-}
-
 // take is a fresh copy of a charge: news of the one on screen, a newer
 // open charge of the terminal to show, or nothing to do with this display.
 func (d *Display) take(c *store.Charge) {
@@ -258,16 +255,16 @@ func (d *Display) take(c *store.Charge) {
 		}
 		d.cur = c
 		switch {
-		case c.Stage == store.StageRejected || !isOpen(c) && !c.Status.Valid():
+		case c.Stage == store.StageRejected || !c.Open() && !c.Status.Valid():
 			// Never created, or in a status this pixdesk does not know:
 			// the cashier sees what happened; the customer, the idle
 			// screen.
 			d.cur, d.endedAt = nil, time.Time{}
-		case !isOpen(c) && d.endedAt.IsZero():
+		case !c.Open() && d.endedAt.IsZero():
 			d.now = d.cfg.Now()
 			d.endedAt = d.now
 		}
-	case isOpen(c) && c.Cursor().Newer(d.newest):
+	case c.Open() && c.Cursor().Newer(d.newest):
 		d.cur, d.newest, d.endedAt = c, c.Cursor(), time.Time{}
 	default:
 		return

@@ -172,6 +172,11 @@ func TestDisplayChoosesTheCounterCharge(t *testing.T) {
 		if cmd != nil {
 			t.Error("another terminal's charge is read again on every change")
 		}
+		// A charge the display never saw is not read when the change says
+		// it is another counter's.
+		if _, cmd := td.Update(ChangeMsg{store.Change{ChargeID: 9, Version: 1, Terminal: "caixa-02", Open: true}}); cmd != nil {
+			t.Error("another counter's new charge is read")
+		}
 
 		older, newer := openCharge(2), openCharge(3)
 		newer.CreatedAt = older.CreatedAt.Add(time.Minute)

@@ -266,7 +266,7 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 				changes = nil
 				continue
 			}
-			e.consider(ctx, c.ChargeID)
+			e.consider(ctx, c)
 		}
 	}
 }
@@ -301,8 +301,14 @@ func (e *Engine) load(ctx context.Context) error {
 }
 
 // consider looks at a charge the change feed mentioned and schedules it if
-// it is open and ours to watch. Engines with leases do not read the feed.
-func (e *Engine) consider(ctx context.Context, id int64) {
+// it is open and ours to watch. A change that says it is closed, or
+// another counter's when the engine watches only its own, is passed over
+// unread. Engines with leases do not read the feed.
+func (e *Engine) consider(ctx context.Context, c store.Change) {
+	if c.Terminal != "" && (!c.Open || !e.pollAll && c.Terminal != e.terminal) {
+		return
+	}
+	id := c.ChargeID
 	e.mu.Lock()
 	_, known := e.sched[id]
 	e.mu.Unlock()
