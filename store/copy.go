@@ -46,12 +46,16 @@ var copyTables = []struct {
 	{"audit", false},
 }
 
-// derivedTable reports the tables each store's triggers fill from charges
-// (the name index: SQLite's charge_names and its FTS5 shadow tables,
-// PostgreSQL's charge_names, name_vocab and name_tokens). They are not copied: the
-// target's triggers rebuild them as the charges arrive.
+// derivedTable reports the tables each store fills from charges as they
+// are written: the name index (SQLite's charge_names and its FTS5 shadow
+// tables, PostgreSQL's charge_names, name_vocab and name_tokens, which the
+// target's triggers rebuild as the charges arrive) and PostgreSQL's
+// charge_writes, the change feed's record of each charge's last writer,
+// which on a copy starts empty: no listener stands before it. They are not
+// copied.
 func derivedTable(name string) bool {
-	return name == "charge_names" || strings.HasPrefix(name, "charge_names_") || name == "name_vocab" || name == "name_tokens"
+	return name == "charge_names" || strings.HasPrefix(name, "charge_names_") || name == "name_vocab" ||
+		name == "name_tokens" || name == "charge_writes"
 }
 
 // CopyOptions tunes Copy.
@@ -179,7 +183,7 @@ func copyJournal(ctx context.Context, src, dst *DB, o CopyOptions) (*CopyReport,
 		}
 		return nil, fmt.Errorf("%w (rows: %s)", ErrTargetNotEmpty, strings.Join(what, ", "))
 	}
-	names := []string{"charge_names", "name_vocab", "name_tokens"}
+	names := []string{"charge_names", "name_vocab", "name_tokens", "charge_writes"}
 	for _, tb := range copyTables {
 		names = append(names, tb.name)
 	}

@@ -67,10 +67,9 @@ func sourceColumns(ctx context.Context, rtx *sql.Tx, name string) ([]column, err
 }
 
 // postgresOnly lists the columns ("table.column") the PostgreSQL journal
-// has and SQLite's has not; a copy leaves them NULL. written_xid names a
-// charge's last writer for the change feed's catch-up (feed_pg.go): NULL
-// is a writer every snapshot saw.
-var postgresOnly = map[string]bool{"charges.written_xid": true}
+// has and SQLite's has not; a copy leaves them NULL. None since migration
+// 0015 moved charges.written_xid into a table of its own.
+var postgresOnly = map[string]bool{}
 
 // sameColumns checks that the target's table name has the columns cols,
 // no more, no fewer.

@@ -1,6 +1,9 @@
 package store
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // A notification's payload says whose the charge is and whether it is open;
 // one from a pixdesk before that ("id:version") says neither, and a
@@ -26,6 +29,21 @@ func TestChangePayload(t *testing.T) {
 	for _, bad := range []string{"", "7", "x:1", "0:5:1:T1"} {
 		if _, ok := parseChange(bad); ok {
 			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+// The running transactions of a snapshot in pg_snapshot's text form.
+func TestSnapshotRunning(t *testing.T) {
+	for snap, want := range map[string]string{
+		"732:732:":        "",
+		"700:740:701,733": "701,733",
+		"700:740:701":     "701",
+		"":                "",
+	} {
+		got := snapshotRunning(snap)
+		if strings.Join(got, ",") != want || got == nil {
+			t.Errorf("%q → %q, want %q", snap, got, want)
 		}
 	}
 }

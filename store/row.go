@@ -141,6 +141,14 @@ func (t *txn) save(c *Charge) error {
 		q    strings.Builder
 		args []any
 	)
+	if t.db.postgres {
+		// The feed's catch-up finds the change by its writer (feed_pg.go),
+		// kept beside the charge so that this update can stay HOT when
+		// it changes no indexed column (migration 0015).
+		q.WriteString(`WITH w AS (INSERT INTO charge_writes (charge_id, written_xid) VALUES (?, pg_current_xact_id())
+			ON CONFLICT (charge_id) DO UPDATE SET written_xid = EXCLUDED.written_xid) `)
+		args = append(args, c.ID)
+	}
 	q.WriteString("UPDATE charges SET ")
 	for _, m := range mutable {
 		v := m.val(c)
@@ -150,12 +158,7 @@ func (t *txn) save(c *Charge) error {
 		q.WriteString(m.col + " = ?, ")
 		args = append(args, v)
 	}
-	q.WriteString("updated_at = ?, version = ?")
-	if t.db.postgres {
-		// The feed's catch-up finds the change by its writer (feed_pg.go).
-		q.WriteString(", written_xid = pg_current_xact_id()")
-	}
-	q.WriteString(" WHERE id = ?")
+	q.WriteString("updated_at = ?, version = ? WHERE id = ?")
 	if _, err := t.exec(q.String(), append(args, micro(c.UpdatedAt), c.Version, c.ID)...); err != nil {
 		return err
 	}

@@ -1,0 +1,4 @@
+-- Nothing on SQLite. PostgreSQL's 0015 moves the record of each charge's
+-- writing transaction (0014) into a table of its own, so that a new
+-- version of a charge rewrites none of its indexes; SQLite's change feed
+-- reads versions, not writers.
