@@ -261,11 +261,13 @@ type DeliveryRecord struct {
 // store if it concerns you. It says whose the charge is and whether it
 // could still be paid at that version, so that a subscriber passes over
 // other counters' changes and closed charges without reading them — in a
-// chain, every console and serve hears every change.
+// chain, every console hears every change.
 type Change struct {
 	ChargeID int64
 	Version  int64
-	// Terminal is the counter that took the charge.
+	// Terminal is the counter that took the charge; "" when the
+	// announcement did not say (a pixdesk from before it did), and then
+	// Open says nothing either: read the charge.
 	Terminal string
 	// Open is Charge.Open at this version.
 	Open bool
