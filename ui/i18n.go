@@ -102,6 +102,7 @@ const (
 	kCreatingBg      msgKey = "bar.creating"
 	kWebhook         msgKey = "bar.webhook"
 	kWebhookNone     msgKey = "bar.webhooknone"
+	kWebhookVia      msgKey = "bar.webhookvia"
 	kWebhookOff      msgKey = "bar.webhookoff"
 	kStore           msgKey = "bar.store"
 	kRefusedHour     msgKey = "bar.refused"
@@ -233,6 +234,7 @@ var catalog = map[string]map[msgKey]string{
 		kCreatingBg:      "reenviando %d",
 		kWebhook:         "webhook %s · último %s",
 		kWebhookNone:     "webhook %s · nenhum evento",
+		kWebhookVia:      "webhook via %s",
 		kWebhookOff:      "webhook desligado",
 		kStore:           "banco %s",
 		kRefusedHour:     "%d entregas recusadas na última hora",
@@ -358,6 +360,7 @@ var catalog = map[string]map[msgKey]string{
 		kCreatingBg:      "resending %d",
 		kWebhook:         "webhook %s · last %s",
 		kWebhookNone:     "webhook %s · no event yet",
+		kWebhookVia:      "webhook via %s",
 		kWebhookOff:      "webhook off",
 		kStore:           "store %s",
 		kRefusedHour:     "%d deliveries refused in the last hour",

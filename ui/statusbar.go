@@ -69,6 +69,8 @@ func (s statusBar) view(width int, h engine.Health) string {
 
 	var hook string
 	switch {
+	case cfg.WebhookAddr == "" && cfg.WebhookVia != "":
+		hook = l.s(kWebhookVia, cfg.WebhookVia)
 	case cfg.WebhookAddr == "":
 		hook = l.s(kWebhookOff)
 	case h.LastWebhook.IsZero():

@@ -109,6 +109,9 @@ type Config struct {
 	DefaultExpiry int
 	// WebhookAddr is where the webhook listener listens ("" when off).
 	WebhookAddr string
+	// WebhookVia is the host webhooks are sent to when this console has
+	// no listener of its own (serve's, named by PIXDESK_WEBHOOK_URL).
+	WebhookVia string
 	// Store describes the store (store.DB.Describe).
 	Store string
 	// QRStyle is how QR codes may be drawn (QRAuto: the best the terminal

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os/exec"
 	"os/signal"
 	"runtime"
@@ -99,6 +100,20 @@ func (s *signInFlags) check() error {
 	return nil
 }
 
+// webhookVia is the host of the webhookUrl a console without a listener
+// of its own sends (serve's), for its status bar; "" otherwise. Only the
+// host: the URL may carry a user and password.
+func webhookVia(webhookURL, listening string) string {
+	if listening != "" || webhookURL == "" {
+		return ""
+	}
+	u, err := url.Parse(webhookURL)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
+
 // uiConfig is the console's view of the configuration.
 func uiConfig(cfg *config, s *stack, sys system, caps termcap.Caps) ui.Config {
 	return ui.Config{
@@ -109,6 +124,7 @@ func uiConfig(cfg *config, s *stack, sys system, caps termcap.Caps) ui.Config {
 		MaxAmount:     cfg.maxAmount,
 		DefaultExpiry: cfg.expiry,
 		WebhookAddr:   s.hookAt,
+		WebhookVia:    webhookVia(cfg.webhookURL, s.hookAt),
 		Store:         s.db.Describe(),
 		QRStyle:       cfg.qrStyle,
 		NoColor:       sys.getenv("NO_COLOR") != "",

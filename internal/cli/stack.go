@@ -231,11 +231,12 @@ func openStack(ctx context.Context, cfg *config, opts ...stackOption) (s *stack,
 	// A sandbox on this machine, built in or a `pixdesk sandbox` on
 	// loopback, can reach the console's own receiver: one is opened on
 	// loopback unless PIXDESK_WEBHOOK_LISTEN says where, and named as
-	// webhookUrl unless PIXDESK_WEBHOOK_URL does, so PAID arrives by
-	// webhook and not only by polling.
+	// webhookUrl, so PAID arrives by webhook and not only by polling.
+	// When PIXDESK_WEBHOOK_URL names another receiver (serve's), nothing
+	// would ever reach this one: none is opened.
 	local := cfg.env == envSandbox
 	listen := cfg.webhookListen
-	if listen == "" && local {
+	if listen == "" && local && cfg.webhookURL == "" {
 		listen = "127.0.0.1:0"
 	}
 	if o.listen != nil {
