@@ -1,6 +1,10 @@
 package psp
 
-import "time"
+import (
+	"encoding/json"
+	"errors"
+	"time"
+)
 
 // The domain types below carry JSON tags because ConnectPSP's wire format is
 // exactly their shape: the only conversions (money and times) are done by
@@ -91,4 +95,18 @@ type Event struct {
 	Type string    `json:"eventType"`
 	At   time.Time `json:"eventAt,omitzero"`
 	Data CashIn    `json:"data"`
+}
+
+// ParseEvent reads a webhook body as an Event: one with no eventType is not
+// an event. The receiver verifies the signature first, and the store reads
+// its inbox with this again.
+func ParseEvent(body []byte) (*Event, error) {
+	var ev Event
+	if err := json.Unmarshal(body, &ev); err != nil {
+		return nil, err
+	}
+	if ev.Type == "" {
+		return nil, errors.New("psp: webhook body has no eventType")
+	}
+	return &ev, nil
 }

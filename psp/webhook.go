@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -122,11 +121,10 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case !Verify(body, d.Signature, h.Key):
 		d.Verdict, status = VerdictForged, http.StatusUnauthorized
 	default:
-		var ev Event
-		if err := json.Unmarshal(body, &ev); err != nil || ev.Type == "" {
+		if ev, err := ParseEvent(body); err != nil {
 			d.Verdict, status = VerdictMalformed, http.StatusBadRequest
 		} else {
-			d.Verdict, d.Event = VerdictGenuine, &ev
+			d.Verdict, d.Event = VerdictGenuine, ev
 		}
 	}
 	if err := h.Sink.RecordDelivery(r.Context(), d); err != nil {

@@ -121,7 +121,7 @@ func (db *DB) Receive(ctx context.Context, d *psp.Delivery) (Receipt, error) {
 		return r, err
 	}
 	p := &pendingDelivery{d: d, done: make(chan error, 1)}
-	if err := db.enqueue(p); err != nil {
+	if err := db.group.enqueue(p); err != nil {
 		return Receipt{}, err
 	}
 	select {

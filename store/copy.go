@@ -39,6 +39,7 @@ var copyTables = []struct {
 	{"entries", true},
 	{"leases", false},
 	{"refused_deliveries", true},
+	{"inbox", true},
 	{"refusal_counts", false},
 	{"heartbeat", false},
 	{"closes", false},

@@ -121,8 +121,12 @@ type DB struct {
 	lastEnrol time.Time
 	enrolMore bool
 
-	// group commits webhook deliveries together (group.go).
-	group *committer
+	// group commits webhook deliveries together (group.go); intake
+	// commits accepted ones into the inbox, and inbox applies them
+	// (inbox.go).
+	group  *committer
+	intake *committer
+	inbox  *applier
 	// refused gathers refused deliveries for the journal (refused.go).
 	refused *refuser
 	probe   prober
@@ -173,8 +177,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	db := &DB{now: o.now, log: o.logger, pin: o.pin, feed: newFeed(), group: newCommitter(), refused: newRefuser()}
+	db := &DB{now: o.now, log: o.logger, pin: o.pin, feed: newFeed(), refused: newRefuser()}
 	db.feed.idle = func() { db.stopWatch(true, false) }
+	db.group, db.intake, db.inbox = newCommitter(db.commitBatch), newCommitter(db.acceptBatch), newApplier()
 	var err error
 	if postgresDSN(dsn) {
 		err = db.openPostgres(dsn, o.maxConns, o.pgTracer)
@@ -188,6 +193,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 		db.sql.Close()
 		return nil, err
 	}
+	db.drainInbox(ctx)
 	return db, nil
 }
 
@@ -269,7 +275,9 @@ func (db *DB) Close() error {
 }
 
 func (db *DB) close() error {
-	db.stopCommitter()
+	db.group.stop()
+	db.intake.stop()
+	db.stopApplier()
 	db.stopRefuser()
 	db.listenOnce.Do(func() {}) // waits for a listener being started; none starts after
 	if db.listenStop != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pixdesk/pixdesk/psp"
 )
@@ -58,22 +59,24 @@ func (p *pendingDelivery) record(t *txn) (err error) {
 // committer is the queue of one DB's pending deliveries and the state of
 // the goroutine that commits them.
 type committer struct {
+	run     func([]*pendingDelivery) // commits one batch and answers its callers
 	mu      sync.Mutex
 	queue   []*pendingDelivery
 	started bool
 	closed  bool
 	wake    chan struct{} // capacity 1: "the queue is not empty"
-	stop    chan struct{}
+	stopped chan struct{}
 	done    chan struct{}
+	// last is when the committer last took a batch (UnixNano).
+	last atomic.Int64
 }
 
-func newCommitter() *committer {
-	return &committer{wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+func newCommitter(run func([]*pendingDelivery)) *committer {
+	return &committer{run: run, wake: make(chan struct{}, 1), stopped: make(chan struct{}), done: make(chan struct{})}
 }
 
 // enqueue queues p, starting the committer on first use.
-func (db *DB) enqueue(p *pendingDelivery) error {
-	g := db.group
+func (g *committer) enqueue(p *pendingDelivery) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
@@ -81,7 +84,7 @@ func (db *DB) enqueue(p *pendingDelivery) error {
 	}
 	if !g.started {
 		g.started = true
-		go db.commitLoop()
+		go g.loop()
 	}
 	g.queue = append(g.queue, p)
 	select {
@@ -106,6 +109,9 @@ func (g *committer) take() ([]*pendingDelivery, bool) {
 			batch = append(batch, p)
 		}
 	}
+	if len(batch) > 0 {
+		g.last.Store(time.Now().UnixNano())
+	}
 	g.queue = g.queue[n:]
 	if len(g.queue) == 0 {
 		g.queue = nil // let the backing array go after a burst
@@ -113,19 +119,18 @@ func (g *committer) take() ([]*pendingDelivery, bool) {
 	return batch, g.closed
 }
 
-// commitLoop commits batches until Close, and then what was queued before.
-func (db *DB) commitLoop() {
-	g := db.group
+// loop commits batches until Close, and then what was queued before.
+func (g *committer) loop() {
 	defer close(g.done)
 	for {
 		select {
 		case <-g.wake:
-		case <-g.stop:
+		case <-g.stopped:
 		}
 		for {
 			batch, closing := g.take()
 			if len(batch) > 0 {
-				db.commitBatch(batch)
+				g.run(batch)
 				continue
 			}
 			if closing {
@@ -180,10 +185,9 @@ func (db *DB) commitBatch(batch []*pendingDelivery) {
 	}
 }
 
-// stopCommitter refuses new deliveries and returns once the committer has
+// stop refuses new deliveries and returns once the committer has
 // recorded those already queued.
-func (db *DB) stopCommitter() {
-	g := db.group
+func (g *committer) stop() {
 	g.mu.Lock()
 	wasClosed, started := g.closed, g.started
 	g.closed = true
@@ -192,7 +196,24 @@ func (db *DB) stopCommitter() {
 		return
 	}
 	if started {
-		close(g.stop)
+		close(g.stopped)
 		<-g.done
 	}
+}
+
+// busy reports whether g has taken a batch within quiet, and if so waits
+// up to d for its queue to be empty: callers are waiting for answers.
+func (g *committer) busy(quiet, d time.Duration) bool {
+	if time.Since(time.Unix(0, g.last.Load())) > quiet {
+		return false
+	}
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(100 * time.Microsecond) {
+		g.mu.Lock()
+		n := len(g.queue)
+		g.mu.Unlock()
+		if n == 0 {
+			break
+		}
+	}
+	return true
 }

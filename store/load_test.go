@@ -54,14 +54,15 @@ func TestWebhookLoad(t *testing.T) {
 	single := os.Getenv("PIXDESK_LOAD_SINGLE") == "1"
 	results := []loadResult{bare.loadResult}
 	sqlitePath := func() string { return filepath.Join(t.TempDir(), "load.db") }
-	results = append(results, l.receiver("receiver, SQLite synchronous=FULL, group commit", sqlitePath(), false, start))
+	results = append(results, l.receiver("receiver, SQLite synchronous=FULL, inbox", sqlitePath(), modeInbox, start))
+	results = append(results, l.receiver("receiver, SQLite, applied before the answer", sqlitePath(), modeDirect, start))
 	if single {
-		results = append(results, l.receiver("receiver, SQLite, one commit per delivery", sqlitePath(), true, start))
+		results = append(results, l.receiver("receiver, SQLite, one commit per delivery", sqlitePath(), modeSingle, start))
 	}
 	switch pg := os.Getenv("PIXDESK_LOAD_PG"); {
 	case pg == "off":
 	case strings.HasPrefix(pg, "postgres"):
-		results = append(results, l.receiver("receiver, PostgreSQL (given), group commit", pg, false, start))
+		results = append(results, l.receiver("receiver, PostgreSQL (given), inbox", pg, modeInbox, start))
 	default:
 		srv, err := pgtest.LaunchDurable()
 		if err != nil {
@@ -76,9 +77,10 @@ func TestWebhookLoad(t *testing.T) {
 			}
 			return d
 		}
-		results = append(results, l.receiver("receiver, PostgreSQL fsync=on, group commit", dsn(), false, start))
+		results = append(results, l.receiver("receiver, PostgreSQL fsync=on, inbox", dsn(), modeInbox, start))
+		results = append(results, l.receiver("receiver, PostgreSQL, applied before the answer", dsn(), modeDirect, start))
 		if single {
-			results = append(results, l.receiver("receiver, PostgreSQL, one commit per delivery", dsn(), true, start))
+			results = append(results, l.receiver("receiver, PostgreSQL, one commit per delivery", dsn(), modeSingle, start))
 		}
 	}
 
@@ -133,7 +135,23 @@ const loadKey = psp.Secret("load-test-key")
 
 // receiver measures psp.WebhookHandler over a store at dsn seeded with
 // AWAITING charges.
-func (l *loadRun) receiver(name, dsn string, single bool, start float64) loadResult {
+// Receiver modes of the load test: what serve does (the inbox: answered
+// once durable, applied after), the delivery applied before its answer
+// (Receive, group commit), and one commit per delivery.
+const (
+	modeInbox = iota
+	modeDirect
+	modeSingle
+)
+
+// acceptSink records deliveries as serve's engine does, with Accept.
+type acceptSink struct{ db *DB }
+
+func (s acceptSink) RecordDelivery(ctx context.Context, d *psp.Delivery) error {
+	return s.db.Accept(ctx, d)
+}
+
+func (l *loadRun) receiver(name, dsn string, mode int, start float64) loadResult {
 	t := l.t
 	ctx := context.Background()
 	db, err := Open(ctx, dsn)
@@ -141,7 +159,7 @@ func (l *loadRun) receiver(name, dsn string, single bool, start float64) loadRes
 		t.Fatal(err)
 	}
 	defer db.Close()
-	db.singleCommits = single
+	db.singleCommits = mode == modeSingle
 	var batches, batched atomic.Int64
 	db.onBatch = func(n int) {
 		batches.Add(1)
@@ -171,8 +189,19 @@ func (l *loadRun) receiver(name, dsn string, single bool, start float64) loadRes
 		}
 		return benchDelivery(row % rows).Body
 	}
-	h := &psp.WebhookHandler{Key: loadKey, Sink: db}
+	var sink psp.WebhookSink = db
+	if mode == modeInbox {
+		sink = acceptSink{db}
+	}
+	h := &psp.WebhookHandler{Key: loadKey, Sink: sink}
 	r := l.search(name, h, body, start)
+	if mode == modeInbox {
+		t0 := time.Now()
+		for inboxRows(t, db) > 0 {
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("%s: the inbox was applied %s after the search", name, time.Since(t0).Round(100*time.Millisecond))
+	}
 
 	var kept int64
 	if err := db.sql.QueryRow("SELECT COUNT(*) FROM deliveries").Scan(&kept); err != nil {
@@ -186,6 +215,16 @@ func (l *loadRun) receiver(name, dsn string, single bool, start float64) loadRes
 		res.batch = float64(batched.Load()) / float64(b)
 	}
 	return res
+}
+
+// inboxRows counts what db's inbox holds.
+func inboxRows(t *testing.T, db *DB) int {
+	t.Helper()
+	var n int
+	if err := db.sql.QueryRow("SELECT COUNT(*) FROM inbox").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // searched is a search's result and how many requests were answered 200.

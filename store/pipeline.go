@@ -65,8 +65,52 @@ const keptByHashesSQL = `SELECT id, COALESCE(charge_id, 0), body_sha256, event_i
 // pipeline records batch on PostgreSQL in one transaction of two round
 // trips, retrying a deadlock or serialization failure like DB.write.
 func (db *DB) pipeline(ctx context.Context, batch []*pendingDelivery) error {
+	return db.pipelined(ctx, func(pc *pgx.Conn) error { return db.runPipeline(ctx, pc, batch, false) })
+}
+
+// applyPipelined is applyInbox's transaction on PostgreSQL: BEGIN and the
+// claim of the inbox's head (n rows at most) in one round trip, then runPipeline's two.
+func (db *DB) applyPipelined(ctx context.Context, n int) ([]inboxRow, error) {
+	var rows []inboxRow
+	err := db.pipelined(ctx, func(pc *pgx.Conn) (err error) {
+		b := &pgx.Batch{}
+		b.Queue("BEGIN")
+		b.Queue(db.rebind(db.claimSQL(false)), n)
+		br := pc.SendBatch(ctx, b)
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return err
+		}
+		r, err := br.Query()
+		if err == nil {
+			rows, err = scanInbox(r)
+			r.Close()
+		}
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			_, err := pc.Exec(ctx, "COMMIT")
+			return err
+		}
+		batch := make([]*pendingDelivery, len(rows))
+		for i, r := range rows {
+			batch[i] = r.p
+		}
+		return db.runPipeline(ctx, pc, batch, true)
+	})
+	return rows, err
+}
+
+// pipelined runs fn on a pgx connection of the pool, rolling back what fn
+// left open when it fails, and retries a deadlock or serialization failure
+// like DB.write.
+func (db *DB) pipelined(ctx context.Context, fn func(pc *pgx.Conn) error) error {
 	for attempt := 0; ; attempt++ {
-		err := db.tryPipeline(ctx, batch)
+		err := db.tryPipelined(ctx, fn)
 		if err != nil && attempt < 3 && retryable(err) {
 			continue
 		}
@@ -74,7 +118,7 @@ func (db *DB) pipeline(ctx context.Context, batch []*pendingDelivery) error {
 	}
 }
 
-func (db *DB) tryPipeline(ctx context.Context, batch []*pendingDelivery) error {
+func (db *DB) tryPipelined(ctx context.Context, fn func(pc *pgx.Conn) error) error {
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
 		return err
@@ -86,7 +130,7 @@ func (db *DB) tryPipeline(ctx context.Context, batch []*pendingDelivery) error {
 			return fmt.Errorf("store: pipeline needs a pgx connection, got %T", dc)
 		}
 		pc := sc.Conn()
-		err := db.runPipeline(ctx, pc, batch)
+		err := fn(pc)
 		if err != nil && !pc.IsClosed() && !pc.PgConn().IsBusy() {
 			if _, rerr := pc.Exec(ctx, "ROLLBACK"); rerr != nil {
 				pc.Close(ctx) // the pool drops a closed connection
@@ -96,8 +140,9 @@ func (db *DB) tryPipeline(ctx context.Context, batch []*pendingDelivery) error {
 	})
 }
 
-// runPipeline is one attempt: read, judge in Go, write and commit.
-func (db *DB) runPipeline(ctx context.Context, pc *pgx.Conn, batch []*pendingDelivery) error {
+// runPipeline is one attempt: read, judge in Go, write and commit. begun
+// says the caller has sent BEGIN already.
+func (db *DB) runPipeline(ctx context.Context, pc *pgx.Conn, batch []*pendingDelivery, begun bool) error {
 	var txs, codes, refs, hashes []string
 	for _, p := range batch {
 		n := namedIn(p.d)
@@ -115,13 +160,15 @@ func (db *DB) runPipeline(ctx context.Context, pc *pgx.Conn, batch []*pendingDel
 		pre: &prefetched{kept: map[string][]*kept{}}, loaded: map[int64]Charge{}, matched: map[string]int64{}}
 
 	reads := &pgx.Batch{}
-	reads.Queue("BEGIN")
+	if !begun {
+		reads.Queue("BEGIN")
+	}
 	reads.Queue(`SELECT `+chargeColsNoQR+` FROM charges WHERE transaction_id = ANY($1)
 		OR internal_code = ANY($2) OR external_reference = ANY($3) ORDER BY id FOR UPDATE`, txs, codes, refs)
 	reads.Queue(keptByHashesSQL, hashes)
 	reads.Queue(`SELECT nextval(pg_get_serial_sequence('deliveries', 'id')) FROM generate_series(1, $1)`, len(batch))
 	reads.Queue(`SELECT nextval('charge_versions') FROM generate_series(1, $1)`, len(batch))
-	if err := t.prefetch(pc.SendBatch(ctx, reads)); err != nil {
+	if err := t.prefetch(pc.SendBatch(ctx, reads), !begun); err != nil {
 		return err
 	}
 
@@ -147,15 +194,18 @@ func (db *DB) runPipeline(ctx context.Context, pc *pgx.Conn, batch []*pendingDel
 	return br.Close()
 }
 
-// prefetch reads the first pipeline's answers into t.
-func (t *txn) prefetch(br pgx.BatchResults) (err error) {
+// prefetch reads the first pipeline's answers into t; begin says it
+// starts with BEGIN's.
+func (t *txn) prefetch(br pgx.BatchResults, begin bool) (err error) {
 	defer func() {
 		if cerr := br.Close(); err == nil {
 			err = cerr
 		}
 	}()
-	if _, err := br.Exec(); err != nil { // BEGIN
-		return err
+	if begin {
+		if _, err := br.Exec(); err != nil { // BEGIN
+			return err
+		}
 	}
 	rows, err := br.Query()
 	if err != nil {

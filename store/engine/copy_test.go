@@ -146,12 +146,14 @@ func TestCopyToPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"counters", "charges", "deliveries", "entries", "leases", "refused_deliveries", "refusal_counts", "heartbeat", "closes",
-		"operators", "audit"}
+	want := []string{"counters", "charges", "deliveries", "entries", "leases", "refused_deliveries", "inbox", "refusal_counts", "heartbeat",
+		"closes", "operators", "audit"}
 	var got []string
 	for _, tb := range rep.Tables {
 		got = append(got, tb.Name)
-		if tb.Source.Rows == 0 {
+		// The inbox is empty: opening the file to copy it applied what a
+		// receiver had left there, as opening it always does.
+		if tb.Source.Rows == 0 && tb.Name != "inbox" {
 			t.Errorf("%s: the journal holds no row of it", tb.Name)
 		}
 		if tb.Source != tb.Target || len(tb.Source.SHA256) != 64 {

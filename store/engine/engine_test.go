@@ -330,9 +330,10 @@ func TestWebhookForUnknownCharge(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Errorf("status %d, want 200", resp.StatusCode)
 	}
-	if !f.notices.has(func(n Notice) bool { return n.Kind == NoticeWebhook && n.ChargeID == 0 && n.Err == nil }) {
-		t.Error("no webhook notice")
-	}
+	// Answered once in the inbox; the notice follows its application.
+	waitFor(t, "a webhook notice", func() bool {
+		return f.notices.has(func(n Notice) bool { return n.Kind == NoticeWebhook && n.ChargeID == 0 && n.Err == nil })
+	})
 }
 
 // An engine whose first read of the store fails stops, and says so where a

@@ -52,15 +52,18 @@ func NewWebhookServer(h http.Handler, log *slog.Logger) *http.Server {
 }
 
 // WebhookHandler returns the receiver for ConnectPSP's webhooks: it verifies
-// each delivery with WebhookKey, records it durably in the store (which
-// applies a genuine event), and only then answers 200 and notifies. A
-// delivery that fails verification is refused: counted, logged at a
-// bounded rate, sampled by the store, and no charge hears of it.
+// each delivery with WebhookKey, makes it durable in the store's inbox, and
+// only then answers 200; the store applies it a moment later and the
+// engine notifies (applied). A delivery that fails verification is
+// refused: counted, logged at a bounded rate, sampled by the store, and no
+// charge hears of it. The engine starts applying the inbox here: a
+// process that receives webhooks applies them.
 func (e *Engine) WebhookHandler() http.Handler {
+	e.db.StartInbox(e.applied)
 	return &psp.WebhookHandler{Key: e.hookKey, Sink: sink{e}, Logger: e.log, Now: e.now}
 }
 
-// sink records deliveries in the store, then tells the engine's listener.
+// sink records deliveries in the store's inbox.
 type sink struct{ e *Engine }
 
 var _ psp.WebhookSink = sink{}
@@ -75,16 +78,34 @@ func (s sink) RecordDelivery(ctx context.Context, d *psp.Delivery) error {
 		e.refuse(d)
 		return nil
 	}
-	n := Notice{Kind: NoticeWebhook, At: d.ReceivedAt}
-	r, err := e.db.Receive(ctx, d)
-	if err != nil {
+	if err := e.db.Accept(ctx, d); err != nil {
 		// The handler answers 500 to a genuine event, so ConnectPSP retries.
 		e.metrics.delivery(string(d.Verdict), "error")
-		n.Err = fmt.Errorf("engine: recording webhook delivery: %w", err)
-		e.notify(n)
+		e.notify(Notice{Kind: NoticeWebhook, At: d.ReceivedAt, Err: fmt.Errorf("engine: recording webhook delivery: %w", err)})
 		return err
 	}
 	crashPoint("after-webhook")
+	if d.Verdict == psp.VerdictGenuine && d.Event != nil {
+		e.mu.Lock()
+		if d.ReceivedAt.After(e.health.LastWebhook) {
+			e.health.LastWebhook = d.ReceivedAt
+		}
+		e.mu.Unlock()
+	}
+	return nil
+}
+
+// applied is told by the store of each delivery it applied from the inbox:
+// it counts, logs and notifies what the delivery did.
+func (e *Engine) applied(d *psp.Delivery, r store.Receipt, err error) {
+	n := Notice{Kind: NoticeWebhook, At: d.ReceivedAt}
+	if err != nil {
+		// It stays in the inbox, and is tried again.
+		e.metrics.delivery(string(d.Verdict), "error")
+		n.Err = fmt.Errorf("engine: applying webhook delivery: %w", err)
+		e.notify(n)
+		return
+	}
 	n.ChargeID = r.ChargeID
 	e.metrics.delivery(string(d.Verdict), string(r.Outcome))
 	if d.Verdict != psp.VerdictGenuine || d.Event == nil {
@@ -92,13 +113,8 @@ func (s sink) RecordDelivery(ctx context.Context, d *psp.Delivery) error {
 		e.log.Warn("webhook: unreadable delivery", "eventId", safetext.Clip(d.EventID, logHeaderMax),
 			"verdict", d.Verdict, "outcome", r.Outcome, "remote", d.RemoteAddr, "bytes", len(d.Body))
 		e.notify(n)
-		return nil
+		return
 	}
-	e.mu.Lock()
-	if d.ReceivedAt.After(e.health.LastWebhook) {
-		e.health.LastWebhook = d.ReceivedAt
-	}
-	e.mu.Unlock()
 	if r.Outcome == store.OutcomeApplied {
 		e.metrics.status(string(d.Event.Data.Status), "webhook")
 	}
@@ -111,5 +127,4 @@ func (s sink) RecordDelivery(ctx context.Context, d *psp.Delivery) error {
 	e.log.Info("webhook: recorded", "eventId", safetext.Clip(d.EventID, logHeaderMax), "type", safetext.Clip(d.Event.Type, logHeaderMax),
 		"charge", r.ChargeID, "outcome", r.Outcome, "transactionId", safetext.Clip(d.Event.Data.TransactionID, logHeaderMax))
 	e.notify(n)
-	return nil
 }

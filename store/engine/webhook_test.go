@@ -41,6 +41,8 @@ func TestWebhookNamingAnotherTransaction(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d, want 200: the event is genuine, only not this charge's", resp.StatusCode)
 	}
+	// The 200 says the delivery is in the inbox; it is applied a moment later.
+	waitFor(t, "the delivery applied", func() bool { return f.get(ch.ID).Flags != 0 })
 	got := f.get(ch.ID)
 	if got.Status != psp.StatusAwaitingPayment || got.Flags != store.FlagTxidMismatch || got.EndToEndID != "" || got.TransactionID != ch.TransactionID {
 		t.Fatalf("charge after another transaction's event: %+v", got)
