@@ -153,3 +153,48 @@ func TestPostgresDeliveryRoundTrips(t *testing.T) {
 		t.Errorf("statement by statement took %d round trips: is the tracer counting?", n)
 	}
 }
+
+// The receiver's answer costs one round trip on PostgreSQL: Accept's
+// batch is one INSERT that commits on its own, a lone delivery's and a
+// burst's alike (its application, which follows, is the applier's).
+func TestPostgresAcceptRoundTrips(t *testing.T) {
+	dsn := pgtest.Start(t)
+	ctx := context.Background()
+	tr := &roundTrips{}
+	db, err := Open(ctx, dsn, withPGTracer(tr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	db.inbox.started = true // no applier: only the answers' statements are counted
+	close(db.inbox.done)
+	var batches atomic.Int64
+	db.onBatch = func(int) { batches.Add(1) }
+	db.sql.SetMaxOpenConns(1)
+	c, id := newCharge(t, db)
+	accept := func(d *psp.Delivery) {
+		t.Helper()
+		if err := db.Accept(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	accept(signed(t, psp.Event{Type: psp.EventCashInPaid, Data: *answer(c, id, psp.StatusPaid)})) // warms the statement
+	if n := tr.count(func() { accept(signed(t, psp.Event{Type: psp.EventCashInPaid, Data: *answer(c, id, psp.StatusPaid)})) }); n != 1 {
+		t.Errorf("a lone delivery's answer took %d round trips, want 1", n)
+	}
+	const burst = 64
+	batches.Store(0)
+	n := tr.count(func() {
+		var wg sync.WaitGroup
+		for range burst {
+			wg.Go(func() { accept(signed(t, psp.Event{Type: psp.EventCashInPaid, Data: *answer(c, id, psp.StatusPaid)})) })
+		}
+		wg.Wait()
+	})
+	if b := batches.Load(); n != b || b >= burst {
+		t.Errorf("%d concurrent deliveries took %d round trips in %d batches, want one a batch, fewer batches than deliveries", burst, n, b)
+	}
+	if got := inboxRows(t, db); got != burst+2 {
+		t.Errorf("the inbox holds %d rows, want %d", got, burst+2)
+	}
+}
