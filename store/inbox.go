@@ -402,3 +402,11 @@ func (t *txn) claim(one bool, n int64) ([]inboxRow, error) {
 	defer rows.Close()
 	return scanInbox(rows)
 }
+
+// InboxDepth counts the deliveries in the inbox: accepted, answered, not
+// yet applied, by any process of the journal.
+func (db *DB) InboxDepth(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.sql.QueryRowContext(ctx, "SELECT COUNT(*) FROM inbox").Scan(&n)
+	return n, mapErr(err)
+}

@@ -218,7 +218,7 @@ func New(cfg Config) *Engine {
 		sched:       map[int64]*job{},
 		lease:       leaseState{ttl: cfg.LeaseTTL, owner: cfg.LeaseOwner},
 	}
-	e.metrics = newMetrics(e.Health)
+	e.metrics = newMetrics(e.Health, e.db.InboxDepth)
 	if e.lease.ttl > 0 && e.lease.owner == "" {
 		e.lease.owner = defaultLeaseOwner()
 	}

@@ -334,6 +334,10 @@ func TestWebhookForUnknownCharge(t *testing.T) {
 	waitFor(t, "a webhook notice", func() bool {
 		return f.notices.has(func(n Notice) bool { return n.Kind == NoticeWebhook && n.ChargeID == 0 && n.Err == nil })
 	})
+	var m strings.Builder
+	if err := e.WriteMetrics(&m); err != nil || !strings.Contains(m.String(), "\npixdesk_webhook_inbox 0\n") {
+		t.Errorf("the inbox gauge after its delivery was applied (%v):\n%s", err, m.String())
+	}
 }
 
 // An engine whose first read of the store fails stops, and says so where a

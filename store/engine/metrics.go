@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -39,7 +40,7 @@ type metrics struct {
 
 // newMetrics registers the engine's metrics, with health read at each
 // scrape for the gauges.
-func newMetrics(health func() Health) *metrics {
+func newMetrics(health func() Health, inbox func(context.Context) (int64, error)) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		refusals: prometheus.NewCounter(prometheus.CounterOpts{Name: "pixdesk_webhook_refused_total",
@@ -59,7 +60,7 @@ func newMetrics(health func() Health) *metrics {
 	}
 	m.forged = m.deliveries.WithLabelValues("forged", "forged")
 	m.reg.MustRegister(m.refusals, m.deliveries, m.polls, m.statuses, m.leases, m.create, m.poll,
-		healthCollector(health),
+		healthCollector(health), inboxCollector(inbox),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -116,6 +117,30 @@ func (h healthCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descCreating, float64(s.Creating))
 	if !s.LastWebhook.IsZero() {
 		gauge(descLastWebhook, float64(s.LastWebhook.UnixMilli())/1000)
+	}
+}
+
+// inboxCollector reports the journal's inbox depth, counted at each scrape.
+type inboxCollector func(context.Context) (int64, error)
+
+var _ prometheus.Collector = inboxCollector(nil)
+
+var descInbox = prometheus.NewDesc("pixdesk_webhook_inbox",
+	"Webhook deliveries answered and not yet applied, in the whole journal: a backlog that grows says the appliers are behind.", nil, nil)
+
+// inboxScrape bounds the count a scrape waits for.
+const inboxScrape = time.Second
+
+// Describe implements prometheus.Collector.
+func (c inboxCollector) Describe(ch chan<- *prometheus.Desc) { ch <- descInbox }
+
+// Collect implements prometheus.Collector; a journal that does not answer
+// in time leaves the gauge out of that scrape.
+func (c inboxCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), inboxScrape)
+	defer cancel()
+	if n, err := c(ctx); err == nil {
+		ch <- prometheus.MustNewConstMetric(descInbox, prometheus.GaugeValue, float64(n))
 	}
 }
 
