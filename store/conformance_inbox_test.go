@@ -45,6 +45,12 @@ func (h *heard) hook(d *psp.Delivery, r Receipt, err error) {
 	h.seen[d.EventID] = r
 }
 
+func (h *heard) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.seen)
+}
+
 func (h *heard) receipt(id string) (Receipt, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -90,7 +96,7 @@ func testInbox(t *testing.T, o *opener) {
 			t.Fatalf("Accept %d: %v", i, err)
 		}
 	}
-	eventually(t, "every delivery applied", func() bool { return len(h.seen) == n && inboxRows(t, db) == 0 })
+	eventually(t, "every delivery applied", func() bool { return h.count() == n && inboxRows(t, db) == 0 })
 	for i, d := range ds {
 		if r, _ := h.receipt(d.EventID); r.Outcome != OutcomeApplied || r.ChargeID != cs[i].ID {
 			t.Errorf("delivery %d: receipt %+v, want applied to charge %d", i, r, cs[i].ID)
@@ -191,7 +197,7 @@ func testInboxFailure(t *testing.T, o *opener) {
 		t.Fatal(err)
 	}
 	db.wakeApplier()
-	eventually(t, "the others applied", func() bool { return len(h.seen) == 4 })
+	eventually(t, "the others applied", func() bool { return h.count() == 4 })
 	h.mu.Lock()
 	failed := h.errs["poison"]
 	h.mu.Unlock()
@@ -235,9 +241,7 @@ func TestPostgresInboxShared(t *testing.T) {
 	total := func() int {
 		sum := 0
 		for _, h := range hs {
-			h.mu.Lock()
-			sum += len(h.seen)
-			h.mu.Unlock()
+			sum += h.count()
 		}
 		return sum
 	}

@@ -59,33 +59,27 @@ func (p *pendingDelivery) record(t *txn) (err error) {
 // committer is the queue of one DB's pending deliveries and the state of
 // the goroutine that commits them.
 type committer struct {
-	run     func([]*pendingDelivery) // commits one batch and answers its callers
-	mu      sync.Mutex
-	queue   []*pendingDelivery
-	started bool
-	closed  bool
-	wake    chan struct{} // capacity 1: "the queue is not empty"
-	stopped chan struct{}
-	done    chan struct{}
+	run   func([]*pendingDelivery) // commits one batch and answers its callers
+	mu    sync.Mutex
+	queue []*pendingDelivery
+	life  runner
+	wake  chan struct{} // capacity 1: "the queue is not empty"
 	// last is when the committer last took a batch (UnixNano).
 	last atomic.Int64
 }
 
 func newCommitter(run func([]*pendingDelivery)) *committer {
-	return &committer{run: run, wake: make(chan struct{}, 1), stopped: make(chan struct{}), done: make(chan struct{})}
+	return &committer{run: run, life: newRunner(), wake: make(chan struct{}, 1)}
 }
 
 // enqueue queues p, starting the committer on first use.
 func (g *committer) enqueue(p *pendingDelivery) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.closed {
+	if g.life.closed {
 		return errClosed
 	}
-	if !g.started {
-		g.started = true
-		go g.loop()
-	}
+	g.life.start(g.loop)
 	g.queue = append(g.queue, p)
 	select {
 	case g.wake <- struct{}{}:
@@ -116,16 +110,15 @@ func (g *committer) take() ([]*pendingDelivery, bool) {
 	if len(g.queue) == 0 {
 		g.queue = nil // let the backing array go after a burst
 	}
-	return batch, g.closed
+	return batch, g.life.closed
 }
 
 // loop commits batches until Close, and then what was queued before.
 func (g *committer) loop() {
-	defer close(g.done)
 	for {
 		select {
 		case <-g.wake:
-		case <-g.stopped:
+		case <-g.life.stopped:
 		}
 		for {
 			batch, closing := g.take()
@@ -187,19 +180,7 @@ func (db *DB) commitBatch(batch []*pendingDelivery) {
 
 // stop refuses new deliveries and returns once the committer has
 // recorded those already queued.
-func (g *committer) stop() {
-	g.mu.Lock()
-	wasClosed, started := g.closed, g.started
-	g.closed = true
-	g.mu.Unlock()
-	if wasClosed {
-		return
-	}
-	if started {
-		close(g.stopped)
-		<-g.done
-	}
-}
+func (g *committer) stop() { g.life.halt(&g.mu) }
 
 // busy reports whether g has taken a batch within quiet, and if so waits
 // up to d for its queue to be empty: callers are waiting for answers.

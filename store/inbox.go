@@ -63,18 +63,13 @@ type Applied func(d *psp.Delivery, r Receipt, err error)
 
 // applier is the state of one DB's inbox applier.
 type applier struct {
-	mu      sync.Mutex
-	started bool
-	closed  bool
-	hook    Applied
-	wake    chan struct{} // capacity 1: "the inbox has rows"
-	stopped chan struct{}
-	done    chan struct{}
+	mu   sync.Mutex
+	life runner
+	hook Applied
+	wake chan struct{} // capacity 1: "the inbox has rows"
 }
 
-func newApplier() *applier {
-	return &applier{wake: make(chan struct{}, 1), stopped: make(chan struct{}), done: make(chan struct{})}
-}
+func newApplier() *applier { return &applier{life: newRunner(), wake: make(chan struct{}, 1)} }
 
 // Accept makes a signed delivery durable in the inbox and returns; the
 // applier applies it soon after, as Receive would (see StartInbox). Its
@@ -121,11 +116,11 @@ func (db *DB) StartInbox(hook Applied) {
 	a := db.inbox
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.started || a.closed {
+	if a.life.started || a.life.closed {
 		return
 	}
-	a.started, a.hook = true, hook
-	go db.applyLoop()
+	a.hook = hook
+	a.life.start(db.applyLoop)
 }
 
 // wakeApplier tells the applier the inbox has rows.
@@ -138,38 +133,24 @@ func (db *DB) wakeApplier() {
 
 // stopApplier stops the applier after the batch it is applying; what is
 // left stays in the inbox for the next journal opened.
-func (db *DB) stopApplier() {
-	a := db.inbox
-	a.mu.Lock()
-	wasClosed, started := a.closed, a.started
-	a.closed = true
-	a.mu.Unlock()
-	if wasClosed {
-		return
-	}
-	if started {
-		close(a.stopped)
-		<-a.done
-	}
-}
+func (db *DB) stopApplier() { db.inbox.life.halt(&db.inbox.mu) }
 
 // applyLoop applies the inbox until it is empty each time it is woken, and
 // every inboxSweep, until stopApplier.
 func (db *DB) applyLoop() {
 	a := db.inbox
-	defer close(a.done)
 	tick := time.NewTicker(inboxSweep)
 	defer tick.Stop()
 	for {
 		select {
 		case <-a.wake:
 		case <-tick.C:
-		case <-a.stopped:
+		case <-a.life.stopped:
 			return
 		}
 		for {
 			select {
-			case <-a.stopped:
+			case <-a.life.stopped:
 				return
 			default:
 			}

@@ -46,20 +46,27 @@ func (r *roundTrips) count(fn func()) int64 {
 	return r.queries.Load() - q + r.batches.Load() - b
 }
 
+// tracedPostgres opens a journal on a fresh PostgreSQL database whose
+// round trips tr counts.
+func tracedPostgres(t *testing.T) (*DB, *roundTrips) {
+	t.Helper()
+	tr := &roundTrips{}
+	db, err := Open(context.Background(), pgtest.Start(t), withPGTracer(tr))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, tr
+}
+
 // TestPostgresDeliveryRoundTrips proves the pipeline's cost: a lone
 // delivery takes two round trips, and a batch of any size the same two, so
 // that under load a delivery costs less than one. Statement by statement
 // (the load test's one-commit-per-delivery mode, which is also the
 // fallback after a failed batch) a delivery cost ten or more.
 func TestPostgresDeliveryRoundTrips(t *testing.T) {
-	dsn := pgtest.Start(t)
 	ctx := context.Background()
-	tr := &roundTrips{}
-	db, err := Open(ctx, dsn, withPGTracer(tr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db, tr := tracedPostgres(t)
 	h := holdCommitter(db)
 	// One connection, so that its statement cache is the one warmed.
 	db.sql.SetMaxOpenConns(1)
@@ -158,16 +165,10 @@ func TestPostgresDeliveryRoundTrips(t *testing.T) {
 // batch is one INSERT that commits on its own, a lone delivery's and a
 // burst's alike (its application, which follows, is the applier's).
 func TestPostgresAcceptRoundTrips(t *testing.T) {
-	dsn := pgtest.Start(t)
 	ctx := context.Background()
-	tr := &roundTrips{}
-	db, err := Open(ctx, dsn, withPGTracer(tr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	db.inbox.started = true // no applier: only the answers' statements are counted
-	close(db.inbox.done)
+	db, tr := tracedPostgres(t)
+	db.inbox.life.started = true // no applier: only the answers' statements are counted
+	close(db.inbox.life.done)
 	var batches atomic.Int64
 	db.onBatch = func(int) { batches.Add(1) }
 	db.sql.SetMaxOpenConns(1)

@@ -68,21 +68,18 @@ type refuser struct {
 	// in the journal, or in neither.
 	flushMu sync.Mutex
 
-	mu      sync.Mutex
-	rows    []RefusedDelivery
-	counts  map[int64]int64 // Unix minute → refusals not yet written
-	started bool            // the writer runs
-	closed  bool
+	mu     sync.Mutex
+	rows   []RefusedDelivery
+	counts map[int64]int64 // Unix minute → refusals not yet written
+	life   runner          // the writer
 	// manual, set by tests before the first Refuse, starts no writer:
 	// gatherings end when the test calls flushRefused.
 	manual bool
 	wake   chan struct{} // capacity 1
-	stop   chan struct{}
-	done   chan struct{}
 }
 
 func newRefuser() *refuser {
-	r := &refuser{counts: map[int64]int64{}, wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	r := &refuser{counts: map[int64]int64{}, wake: make(chan struct{}, 1), life: newRunner()}
 	r.room.Store(refusedBatch)
 	return r
 }
@@ -106,12 +103,11 @@ func (db *DB) Refuse(d *psp.Delivery) bool {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.closed {
+	if r.life.closed {
 		return false
 	}
-	if !r.started && !r.manual {
-		r.started = true
-		go db.refuseLoop()
+	if !r.manual {
+		r.life.start(db.refuseLoop)
 	}
 	r.counts[at.Unix()/60]++
 	if row != nil {
@@ -127,18 +123,17 @@ func (db *DB) Refuse(d *psp.Delivery) bool {
 // refuseLoop writes what Refuse gathered until Close, and then the rest.
 func (db *DB) refuseLoop() {
 	r := db.refused
-	defer close(r.done)
 	for {
 		select {
 		case <-r.wake:
-		case <-r.stop:
+		case <-r.life.stopped:
 			db.flushRefused()
 			return
 		}
 		t := time.NewTimer(refusedGather)
 		select {
 		case <-t.C:
-		case <-r.stop:
+		case <-r.life.stopped:
 			t.Stop()
 			db.flushRefused()
 			return
@@ -211,17 +206,7 @@ func (t *txn) recordRefused(rows []RefusedDelivery, counts map[int64]int64) erro
 // stopRefuser writes what is gathered and stops the writer; later
 // refusals are not kept.
 func (db *DB) stopRefuser() {
-	r := db.refused
-	r.mu.Lock()
-	wasClosed, started := r.closed, r.started
-	r.closed = true
-	r.mu.Unlock()
-	switch {
-	case wasClosed:
-	case started:
-		close(r.stop)
-		<-r.done
-	default:
+	if first, ran := db.refused.life.halt(&db.refused.mu); first && !ran {
 		db.flushRefused()
 	}
 }

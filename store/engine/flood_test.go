@@ -190,6 +190,19 @@ func TestForgedFlood(t *testing.T) {
 		t.Error("a notice for something other than a genuine payment")
 	}
 
+	// The genuine deliveries were answered once in the inbox: the feed
+	// announces each payment as the applier applies it.
+	waitFor(t, "every payment applied and announced", func() bool {
+		changesMu.Lock()
+		defer changesMu.Unlock()
+		for id := range paidIDs(payees) {
+			if changes[id] == 0 {
+				return false
+			}
+		}
+		return true
+	})
+
 	// The journal: its growth, then every charge.
 	stopFeed()
 	<-feedDone
