@@ -1,0 +1,39 @@
+#!/bin/bash
+# wrk_runpg.sh BIN LABEL [SECONDS]: a fresh database and fixture on the durable
+# server at 55432, the bare handler for 10 s, then serve for SECONDS (15);
+# then how long serve takes to apply what it accepted.
+# docs/load.md. Needs wrk, curl, python3 (its sqlite3 module) and, for
+# PostgreSQL, psql and a durable server on 127.0.0.1:55432 (user postgres,
+# trust). Work files go to /tmp/wrk; ST names the store test binary that
+# makes the fixture (built from this tree when absent).
+set -u
+mkdir -p /tmp/wrk
+BIN=$1; LABEL=$2; SECS=${3:-15}
+W=/tmp/wrk; REPO=$(cd "$(dirname "$0")/../.." && pwd); ST=${ST:-$W/store.test}; LUA=$REPO/store/testdata/wrk_deliveries.lua
+P="psql -qtA -h 127.0.0.1 -p 55432 -U postgres"
+$P -c "DROP DATABASE IF EXISTS wrk" -c "CREATE DATABASE wrk" >/dev/null
+DSN="postgres://postgres@127.0.0.1:55432/wrk?sslmode=disable"
+[ -f $W/store.test ] || (cd $REPO && go test -c -o $W/store.test ./store) || exit 1
+PIXDESK_WRK_DB=$DSN PIXDESK_WRK_OUT=$W/pg.req PIXDESK_WRK_KEY=sandbox-crypto-token \
+  PIXDESK_WRK_ROWS=2000 PIXDESK_WRK_LINES=${LINES:-300000} $ST -test.run '^TestWrkFixture$' >/dev/null || exit 1
+$P -d wrk -c "VACUUM ANALYZE" >/dev/null
+load=$(cut -d' ' -f1 /proc/loadavg)
+PIXDESK_WRK_BARE=127.0.0.1:18080 PIXDESK_WRK_BARE_FOR=12s $ST -test.run '^TestWrkBare$' >/dev/null 2>&1 &
+bp=$!; sleep 1
+bare=$(PIXDESK_WRK_REQUESTS=$W/pg.req wrk -t1 -c32 -d10s -s $LUA http://127.0.0.1:18080/ | awk '/Requests\/sec/{print $2}')
+kill $bp 2>/dev/null; wait $bp 2>/dev/null
+PIXDESK_DB=$DSN PIXDESK_WEBHOOK_LISTEN=127.0.0.1:18443 $BIN serve 2>$W/serve.log &
+sp=$!
+for i in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:18443/ && break; sleep 0.1; done
+PIXDESK_WRK_REQUESTS=$W/pg.req wrk -t1 -c32 -d${SECS}s --latency -s $LUA http://127.0.0.1:18443/ > $W/serve.wrk
+t0=$(date +%s.%N)
+left=$($P -d wrk -c "select count(*) from inbox" 2>/dev/null || echo -)
+while [ "$($P -d wrk -c 'select count(*) from inbox' 2>/dev/null || echo 0)" != 0 ]; do sleep 0.2; done
+t1=$(date +%s.%N)
+kill $sp; wait $sp 2>/dev/null
+rps=$(awk '/Requests\/sec/{print $2}' $W/serve.wrk); reqs=$(awk '/requests in/{print $1}' $W/serve.wrk)
+non2xx=$(awk '/Non-2xx/{print $4}' $W/serve.wrk)
+p50=$(awk '$1=="50%"{print $2}' $W/serve.wrk); p99=$(awk '$1=="99%"{print $2}' $W/serve.wrk)
+dels=$($P -d wrk -c "select count(*), coalesce(sum(replays),0) from deliveries")
+drain=$(python3 -c "print(round($t1-$t0,1))"); ratio=$(python3 -c "print(round(100*$rps/$bare,1))")
+echo "$LABEL load=$load bare=$bare serve=$rps ratio=${ratio}% p50=$p50 p99=$p99 reqs=$reqs non2xx=${non2xx:-0} inbox_at_end=$left drain=${drain}s deliveries|replays=$dels"
