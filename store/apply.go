@@ -120,22 +120,7 @@ func (db *DB) Receive(ctx context.Context, d *psp.Delivery) (Receipt, error) {
 		})
 		return r, err
 	}
-	p := &pendingDelivery{d: d, done: make(chan error, 1)}
-	if err := db.group.enqueue(p); err != nil {
-		return Receipt{}, err
-	}
-	select {
-	case err := <-p.done:
-		return p.receipt, err
-	case <-ctx.Done():
-		if p.state.CompareAndSwap(waiting, abandoned) {
-			return Receipt{}, ctx.Err()
-		}
-		// Already in a transaction: it commits, or not, whatever ctx says,
-		// and the caller must hear which.
-		err := <-p.done
-		return p.receipt, err
-	}
+	return db.group.submit(ctx, d)
 }
 
 // recordDelivery is Receive's work for a signed delivery inside a write
@@ -149,10 +134,7 @@ func (t *txn) recordDelivery(d *psp.Delivery) (Receipt, error) {
 	}
 	t.noQR = true
 	ids := namedIn(d)
-	received := d.ReceivedAt
-	if received.IsZero() {
-		received = t.now
-	}
+	received := receivedAt(d, t.now)
 	c, err := t.match(ids.TransactionID, ids.InternalCode, ids.ExternalReference)
 	if errors.Is(err, ErrNotFound) {
 		c = nil

@@ -56,6 +56,20 @@ func (p *pendingDelivery) record(t *txn) (err error) {
 	return err
 }
 
+// recordAll records batch in t, each delivery stamped as if alone.
+func (t *txn) recordAll(batch []*pendingDelivery) error {
+	t.seqWant = len(batch) // one version each, taken at once
+	for i, p := range batch {
+		if i > 0 {
+			t.now = t.db.now().UTC()
+		}
+		if err := p.record(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // committer is the queue of one DB's pending deliveries and the state of
 // the goroutine that commits them.
 type committer struct {
@@ -86,6 +100,27 @@ func (g *committer) enqueue(p *pendingDelivery) error {
 	default:
 	}
 	return nil
+}
+
+// submit queues d and waits for its batch's commit, returning its receipt.
+// A ctx that ends while d waits for its turn returns ctx.Err() with nothing
+// recorded; once d is taken into a batch, submit reports that batch's
+// commit whatever ctx says.
+func (g *committer) submit(ctx context.Context, d *psp.Delivery) (Receipt, error) {
+	p := &pendingDelivery{d: d, done: make(chan error, 1)}
+	if err := g.enqueue(p); err != nil {
+		return Receipt{}, err
+	}
+	select {
+	case err := <-p.done:
+		return p.receipt, err
+	case <-ctx.Done():
+		if p.state.CompareAndSwap(waiting, abandoned) {
+			return Receipt{}, ctx.Err()
+		}
+		err := <-p.done
+		return p.receipt, err
+	}
 }
 
 // take removes up to maxBatch deliveries from the queue, skipping those
@@ -151,18 +186,7 @@ func (db *DB) commitBatch(batch []*pendingDelivery) {
 		batch[0].done <- db.write(ctx, batch[0].record)
 		return
 	default:
-		err = db.write(ctx, func(t *txn) error {
-			t.seqWant = len(batch) // one version each, taken at once
-			for i, p := range batch {
-				if i > 0 {
-					t.now = db.now().UTC() // each delivery is stamped as if alone
-				}
-				if err := p.record(t); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		err = db.write(ctx, func(t *txn) error { return t.recordAll(batch) })
 	}
 	if err == nil {
 		for _, p := range batch {

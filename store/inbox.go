@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -92,19 +93,8 @@ func (db *DB) Accept(ctx context.Context, d *psp.Delivery) error {
 		return err
 	}
 	db.StartInbox(nil)
-	p := &pendingDelivery{d: d, done: make(chan error, 1)}
-	if err := db.intake.enqueue(p); err != nil {
-		return err
-	}
-	select {
-	case err := <-p.done:
-		return err
-	case <-ctx.Done():
-		if p.state.CompareAndSwap(waiting, abandoned) {
-			return ctx.Err()
-		}
-		return <-p.done
-	}
+	_, err := db.intake.submit(ctx, d)
+	return err
 }
 
 // StartInbox starts this journal's applier, which applies what Accept
@@ -310,14 +300,24 @@ func scanInbox(rows interface {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b inboxRow) int { return int(a.id - b.id) })
+	slices.SortFunc(out, func(a, b inboxRow) int { return cmp.Compare(a.id, b.id) })
 	return out, nil
 }
 
-// applyInbox applies up to n deliveries from the head of the
-// inbox in one transaction and tells hook of each; it returns how many it
-// took and how many it applied. If that transaction fails, each is applied in a transaction of its
-// own, so that one that fails fails alone and stays in the inbox.
+// pendings are rows' deliveries, in order.
+func pendings(rows []inboxRow) []*pendingDelivery {
+	ps := make([]*pendingDelivery, len(rows))
+	for i, r := range rows {
+		ps[i] = r.p
+	}
+	return ps
+}
+
+// applyInbox applies up to n deliveries from the head of the inbox in one
+// transaction and tells hook of each; it returns how many it took and how
+// many it applied. If that transaction fails, each is applied in a
+// transaction of its own, so that one that fails fails alone and stays in
+// the inbox.
 func (db *DB) applyInbox(ctx context.Context, hook Applied, n int) (taken, applied int, err error) {
 	var rows []inboxRow
 	if db.postgres {
@@ -327,16 +327,7 @@ func (db *DB) applyInbox(ctx context.Context, hook Applied, n int) (taken, appli
 			if rows, err = t.claim(false, int64(n)); err != nil {
 				return err
 			}
-			t.seqWant = len(rows)
-			for i, r := range rows {
-				if i > 0 {
-					t.now = db.now().UTC()
-				}
-				if err := r.p.record(t); err != nil {
-					return err
-				}
-			}
-			return nil
+			return t.recordAll(pendings(rows))
 		})
 	}
 	if err == nil {

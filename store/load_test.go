@@ -133,8 +133,6 @@ func (s stepResult) ok() bool { return s.fail == 0 && s.p99 < time.Second && s.g
 
 const loadKey = psp.Secret("load-test-key")
 
-// receiver measures psp.WebhookHandler over a store at dsn seeded with
-// AWAITING charges.
 // Receiver modes of the load test: what serve does (the inbox: answered
 // once durable, applied after), the delivery applied before its answer
 // (Receive, group commit), and one commit per delivery.
@@ -151,6 +149,8 @@ func (s acceptSink) RecordDelivery(ctx context.Context, d *psp.Delivery) error {
 	return s.db.Accept(ctx, d)
 }
 
+// receiver measures psp.WebhookHandler over a store at dsn seeded with
+// AWAITING charges, its sink as mode says.
 func (l *loadRun) receiver(name, dsn string, mode int, start float64) loadResult {
 	t := l.t
 	ctx := context.Background()
@@ -220,11 +220,11 @@ func (l *loadRun) receiver(name, dsn string, mode int, start float64) loadResult
 // inboxRows counts what db's inbox holds.
 func inboxRows(t *testing.T, db *DB) int {
 	t.Helper()
-	var n int
-	if err := db.sql.QueryRow("SELECT COUNT(*) FROM inbox").Scan(&n); err != nil {
+	n, err := db.InboxDepth(context.Background())
+	if err != nil {
 		t.Fatal(err)
 	}
-	return n
+	return int(n)
 }
 
 // searched is a search's result and how many requests were answered 200.

@@ -69,7 +69,8 @@ func (db *DB) pipeline(ctx context.Context, batch []*pendingDelivery) error {
 }
 
 // applyPipelined is applyInbox's transaction on PostgreSQL: BEGIN and the
-// claim of the inbox's head (n rows at most) in one round trip, then runPipeline's two.
+// claim of the inbox's head (n rows at most) in one round trip, then
+// runPipeline's two.
 func (db *DB) applyPipelined(ctx context.Context, n int) ([]inboxRow, error) {
 	var rows []inboxRow
 	err := db.pipelined(ctx, func(pc *pgx.Conn) (err error) {
@@ -96,11 +97,7 @@ func (db *DB) applyPipelined(ctx context.Context, n int) ([]inboxRow, error) {
 			_, err := pc.Exec(ctx, "COMMIT")
 			return err
 		}
-		batch := make([]*pendingDelivery, len(rows))
-		for i, r := range rows {
-			batch[i] = r.p
-		}
-		return db.runPipeline(ctx, pc, batch, true)
+		return db.runPipeline(ctx, pc, pendings(rows), true)
 	})
 	return rows, err
 }
