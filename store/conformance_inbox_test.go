@@ -213,6 +213,69 @@ func testInboxFailure(t *testing.T, o *opener) {
 	}
 }
 
+// While the answers queue, the applier gives them most of the time and
+// still applies everything: a flood slows the application, never stops it.
+func testInboxUnderPressure(t *testing.T, o *opener) {
+	ctx := context.Background()
+	db := o.open(t)
+	press := func() { // the intake taking full batches, as under a flood
+		db.intake.last.Store(time.Now().UnixNano())
+		db.intake.size.Store(pressBatch)
+	}
+	press()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			press()
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	})
+	defer func() { close(stop); wg.Wait() }()
+	if !db.intake.pressed(intakeQuiet) {
+		t.Fatal("the intake taking full batches is not pressed")
+	}
+	h := newHeard()
+	db.StartInbox(h.hook)
+	const n = 48
+	var ps []*pendingDelivery
+	for range n {
+		c, id := newCharge(t, db)
+		ps = append(ps, &pendingDelivery{d: signed(t, psp.Event{Type: psp.EventCashInPaid, Data: *answer(c, id, psp.StatusPaid)})})
+	}
+	if err := db.write(ctx, func(t *txn) error { return t.insertInbox(ps) }); err != nil {
+		t.Fatal(err)
+	}
+	db.wakeApplier()
+	eventually(t, "every delivery applied under pressure", func() bool { return h.count() == n && inboxRows(t, db) == 0 })
+}
+
+// The intake is pressed only while its batches are full and recent: a
+// lone delivery now and then, or a full batch long ago, is not pressure.
+func TestIntakePressed(t *testing.T) {
+	g := newCommitter(nil)
+	if g.pressed(intakeQuiet) {
+		t.Error("an intake that never took a batch is pressed")
+	}
+	g.last.Store(time.Now().UnixNano())
+	g.size.Store(1)
+	if g.pressed(intakeQuiet) {
+		t.Error("a batch of one is pressure")
+	}
+	g.size.Store(pressBatch)
+	if !g.pressed(intakeQuiet) {
+		t.Error("a full batch just taken is not pressure")
+	}
+	g.last.Store(time.Now().Add(-2 * intakeQuiet).UnixNano())
+	if g.pressed(intakeQuiet) {
+		t.Error("a full batch long ago is pressure")
+	}
+}
+
 // Several serve processes on one PostgreSQL share the inbox: what each
 // accepts, any applier may take, and none is applied twice.
 func TestPostgresInboxShared(t *testing.T) {

@@ -78,8 +78,9 @@ type committer struct {
 	queue []*pendingDelivery
 	life  runner
 	wake  chan struct{} // capacity 1: "the queue is not empty"
-	// last is when the committer last took a batch (UnixNano).
-	last atomic.Int64
+	// last is when the committer last took a batch (UnixNano), and size
+	// how many deliveries that batch held.
+	last, size atomic.Int64
 }
 
 func newCommitter(run func([]*pendingDelivery)) *committer {
@@ -140,6 +141,7 @@ func (g *committer) take() ([]*pendingDelivery, bool) {
 	}
 	if len(batch) > 0 {
 		g.last.Store(time.Now().UnixNano())
+		g.size.Store(int64(len(batch)))
 	}
 	g.queue = g.queue[n:]
 	if len(g.queue) == 0 {
@@ -206,19 +208,9 @@ func (db *DB) commitBatch(batch []*pendingDelivery) {
 // recorded those already queued.
 func (g *committer) stop() { g.life.halt(&g.mu) }
 
-// busy reports whether g has taken a batch within quiet, and if so waits
-// up to d for its queue to be empty: callers are waiting for answers.
-func (g *committer) busy(quiet, d time.Duration) bool {
-	if time.Since(time.Unix(0, g.last.Load())) > quiet {
-		return false
-	}
-	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(100 * time.Microsecond) {
-		g.mu.Lock()
-		n := len(g.queue)
-		g.mu.Unlock()
-		if n == 0 {
-			break
-		}
-	}
-	return true
+// pressed reports whether the answers are queueing: g took, within quiet,
+// a batch of at least pressBatch deliveries, each of which waited behind
+// the commit before it.
+func (g *committer) pressed(quiet time.Duration) bool {
+	return time.Since(time.Unix(0, g.last.Load())) <= quiet && g.size.Load() >= pressBatch
 }

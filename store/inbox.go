@@ -37,14 +37,18 @@ import (
 const (
 	// applyBatch bounds the deliveries one applier transaction takes.
 	applyBatch = 64
-	// On SQLite the applier's transaction holds the one writer, and the
-	// intake waits behind it: the answers first. While the intake is busy
-	// (it took a batch within intakeQuiet) the applier waits up to
-	// applyYield for its queue to empty and then takes applyBusy
-	// deliveries, about a millisecond and a half of the writer, so that
-	// the inbox is still applied under a burst, more slowly.
+	// The answers go first. When they queue (the intake took a batch of
+	// pressBatch or more within intakeQuiet), the applier keeps
+	// 1/applyShare of the time: after each round it pauses applyShare-1
+	// times as long as the round took (at most applyPause), and on SQLite,
+	// where its transaction holds the one writer the answers wait for, it
+	// takes applyBusy deliveries, not applyBatch. At a chain's rates (a
+	// batch of one or two) it applies at once; under a flood it goes on
+	// applying, more slowly, and catches up when the flood ends.
+	pressBatch  = 4
 	intakeQuiet = 20 * time.Millisecond
-	applyYield  = 5 * time.Millisecond
+	applyShare  = 10
+	applyPause  = 250 * time.Millisecond
 	applyBusy   = 8
 	// insertChunk is the most rows one INSERT into the SQLite inbox takes.
 	insertChunk = 32
@@ -144,10 +148,27 @@ func (db *DB) applyLoop() {
 				return
 			default:
 			}
-			if !db.applyRound(context.Background(), a.hook) {
+			began := time.Now()
+			more := db.applyRound(context.Background(), a.hook)
+			if db.intake.pressed(intakeQuiet) && !a.pause(min((applyShare-1)*time.Since(began), applyPause)) {
+				return
+			}
+			if !more {
 				break
 			}
 		}
+	}
+}
+
+// pause waits d, and reports false if the applier is stopped meanwhile.
+func (a *applier) pause(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-a.life.stopped:
+		return false
 	}
 }
 
@@ -164,7 +185,7 @@ func (db *DB) drainInbox(ctx context.Context) {
 // some of it applied. A delivery that fails stays for the next sweep.
 func (db *DB) applyRound(ctx context.Context, hook Applied) bool {
 	n := applyBatch
-	if !db.postgres && db.intake.busy(intakeQuiet, applyYield) {
+	if !db.postgres && db.intake.pressed(intakeQuiet) {
 		n = applyBusy
 	}
 	taken, applied, err := db.applyInbox(ctx, hook, n)
