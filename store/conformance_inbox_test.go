@@ -331,3 +331,71 @@ func TestPostgresInboxShared(t *testing.T) {
 		t.Errorf("replays counted %d (%v), want 0: a delivery applied twice", replays, err)
 	}
 }
+
+// A serve that dies leaves two kinds of rows in a shared inbox: those it
+// answered and had not begun to apply, and those its applier had claimed
+// in a transaction that dies with it. The serve still running applies
+// both, each once: the first at its next sweep, the second once
+// PostgreSQL has ended the dead one's transaction and released its locks.
+func TestPostgresInboxDeadProcess(t *testing.T) {
+	dsn := pgtest.Start(t)
+	ctx := context.Background()
+	live, dead := postgresOpener.reopen(t, dsn), postgresOpener.reopen(t, dsn)
+	const n = 20
+	var ps []*pendingDelivery
+	for range n {
+		c, id := newCharge(t, live)
+		ps = append(ps, &pendingDelivery{d: signed(t, psp.Event{Type: psp.EventCashInPaid, Data: *answer(c, id, psp.StatusPaid)})})
+	}
+	// The dead serve answered all n; its applier took the first half into
+	// a transaction, which is open when it dies.
+	if err := dead.write(ctx, func(t *txn) error { return t.insertInbox(ps) }); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := dead.sql.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback() // before conn.Close; its backend is gone by then
+	var pid int
+	if err := tx.QueryRowContext(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := tx.QueryContext(ctx, dead.rebind(dead.claimSQL(false)), n/2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, err := scanInbox(rows)
+	rows.Close()
+	if err != nil || len(held) != n/2 {
+		t.Fatalf("the dead applier's claim: %d rows, %v", len(held), err)
+	}
+
+	h := newHeard()
+	live.StartInbox(h.hook)
+	eventually(t, "the rows nobody held applied by the sweep", func() bool { return h.count() == n/2 })
+	if got := inboxRows(t, live); got != n/2 {
+		t.Fatalf("inbox %d rows while the dead applier holds %d", got, n/2)
+	}
+	for _, r := range held {
+		if _, ok := h.receipt(r.p.d.EventID); ok {
+			t.Fatalf("%s applied while another transaction held it", r.p.d.EventID)
+		}
+	}
+	// What the server does when the process holding the transaction dies.
+	var ended bool
+	if err := live.sql.QueryRowContext(ctx, "SELECT pg_terminate_backend($1)", pid).Scan(&ended); err != nil || !ended {
+		t.Fatalf("terminating the dead applier's backend: %v %v", ended, err)
+	}
+	eventually(t, "every delivery applied", func() bool { return h.count() == n && inboxRows(t, live) == 0 })
+	for _, p := range ps {
+		if r, _ := h.receipt(p.d.EventID); r.Outcome != OutcomeApplied || deliveryCount(t, live, p.d.EventID) != 1 {
+			t.Errorf("%s: %+v, kept %d times; want applied once", p.d.EventID, r, deliveryCount(t, live, p.d.EventID))
+		}
+	}
+}

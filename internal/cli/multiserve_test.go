@@ -98,7 +98,7 @@ func (s *shop) serveEnv(dir, terminal, addr, hook string, ttl time.Duration) []s
 // middle. Then payments whose webhooks are lost are found by the polls of
 // the two left, the dead one's leases included once they run out. Every
 // charge ends PAID, applied exactly once; every delivery that was answered
-// 200 is in the journal; no lease is left.
+// 200 is in the journal; no lease and no inbox row is left.
 func TestServeProcessesSurviveAKill(t *testing.T) {
 	// Parallel with the other slow tests that build or drive the real binary:
 	// much of their time is waiting on processes, so two overlap well.
@@ -220,16 +220,17 @@ func TestServeProcessesSurviveAKill(t *testing.T) {
 	killed := time.Now()
 	answeredAtKill := rr.answered[0].Load() + rr.answered[1].Load() + rr.answered[2].Load()
 	orphans := victimLeases() // nobody hands these back: they run out
+	inboxAtKill := count("SELECT COUNT(*) FROM inbox") // answered, not yet applied
 	<-paying
 	s.sb.SetWebhookMode(sandbox.WebhookMode{Disabled: true})
 	pay(hooked, hooked+polled)
 
 	waitUntilFor(t, "every charge paid and out of the poll schedule", crashWait, func() bool {
 		return count("SELECT COUNT(*) FROM charges WHERE status = 'PAID'") == hooked+polled &&
-			count("SELECT COUNT(*) FROM leases") == 0
+			count("SELECT COUNT(*) FROM leases") == 0 && count("SELECT COUNT(*) FROM inbox") == 0
 	})
-	t.Logf("all %d charges paid %v after the kill, which came after %d deliveries and left %d leases held by the dead serve",
-		hooked+polled, time.Since(killed).Round(time.Millisecond), answeredAtKill, orphans)
+	t.Logf("all %d charges paid and the inbox empty %v after the kill, which came after %d deliveries and left %d leases held by the dead serve, %d deliveries in the inbox",
+		hooked+polled, time.Since(killed).Round(time.Millisecond), answeredAtKill, orphans, inboxAtKill)
 
 	if st := victim.exit(); !st.Sys().(syscall.WaitStatus).Signaled() {
 		t.Errorf("serve 1 ended %v, want killed", st)
