@@ -219,7 +219,7 @@ func TestServeProcessesSurviveAKill(t *testing.T) {
 	}
 	killed := time.Now()
 	answeredAtKill := rr.answered[0].Load() + rr.answered[1].Load() + rr.answered[2].Load()
-	orphans := victimLeases() // nobody hands these back: they run out
+	orphans := victimLeases()                          // nobody hands these back: they run out
 	inboxAtKill := count("SELECT COUNT(*) FROM inbox") // answered, not yet applied
 	<-paying
 	s.sb.SetWebhookMode(sandbox.WebhookMode{Disabled: true})
