@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/pixdesk/pixdesk/psp"
-	"github.com/pixdesk/pixdesk/psp/sandbox"
 	"github.com/pixdesk/pixdesk/store"
 	"github.com/pixdesk/pixdesk/store/engine"
 	"github.com/pixdesk/pixdesk/ui"
@@ -18,7 +17,7 @@ type backend struct {
 	*engine.Engine
 	db       *store.DB
 	client   *psp.Client
-	sandbox  *sandbox.Sandbox // nil unless the sandbox runs in process
+	pay      func(ctx context.Context, transactionID string) error // the stack's; nil off the sandbox
 	terminal string
 }
 
@@ -40,7 +39,7 @@ var errNoSandbox = errors.New("payments can be simulated only on the sandbox")
 // SimulatePay implements ui.Backend: the sandbox pays the charge, which then
 // reaches the console like any payment (webhook or poll).
 func (b *backend) SimulatePay(ctx context.Context, id int64) error {
-	if b.sandbox == nil {
+	if b.pay == nil {
 		return errNoSandbox
 	}
 	ch, err := b.db.Get(ctx, id)
@@ -50,8 +49,7 @@ func (b *backend) SimulatePay(ctx context.Context, id int64) error {
 	if ch.TransactionID == "" {
 		return errors.New("the charge has no ConnectPSP id yet")
 	}
-	_, err = b.sandbox.Pay(ch.TransactionID, 0)
-	return err
+	return b.pay(ctx, ch.TransactionID)
 }
 
 // Search implements ui.Backend.

@@ -50,7 +50,7 @@ func runConsole(args []string, lookup bool, sys system) int {
 	slog.SetDefault(s.log)
 	s.start()
 
-	b := &backend{Engine: s.engine, db: s.db, client: s.client, sandbox: s.sandbox, terminal: cfg.terminal}
+	b := &backend{Engine: s.engine, db: s.db, client: s.client, pay: s.pay, terminal: cfg.terminal}
 	caps := detectTerminal(sys.getenv)
 	// The renderer and the console's own bytes (bell, OSC 52) share one
 	// writer, so that neither is written inside the other.
@@ -120,7 +120,7 @@ func uiConfig(cfg *config, s *stack, sys system, caps termcap.Caps) ui.Config {
 		Lang:          cfg.lang,
 		Terminal:      cfg.terminal,
 		Env:           string(cfg.env),
-		Sandbox:       s.sandbox != nil,
+		Sandbox:       s.pay != nil,
 		MaxAmount:     cfg.maxAmount,
 		DefaultExpiry: cfg.expiry,
 		WebhookAddr:   s.hookAt,

@@ -84,7 +84,7 @@ func BenchmarkWebhookToPaidMsg(b *testing.B) {
 	)
 	cfg := st.uiConfig()
 	cfg.Output = &e2eBuffer{}
-	bk := &backend{Engine: s.engine, db: s.db, client: s.client, sandbox: s.sandbox, terminal: s.cfg.terminal}
+	bk := &backend{Engine: s.engine, db: s.db, client: s.client, pay: s.pay, terminal: s.cfg.terminal}
 	c := st.run(ui.New(cfg, bk), nil, false)
 	c.scr.onMsg = func(msg tea.Msg) {
 		var id int64

@@ -499,7 +499,7 @@ func (st *e2eStack) console(lookup bool, now func() time.Time) *e2eConsole {
 	if now != nil {
 		cfg.Now = now
 	}
-	b := &backend{Engine: st.engine, db: st.db, client: st.client, sandbox: st.sandbox, terminal: st.cfg.terminal}
+	b := &backend{Engine: st.engine, db: st.db, client: st.client, pay: st.pay, terminal: st.cfg.terminal}
 	var m tea.Model = ui.New(cfg, b)
 	if lookup {
 		m = ui.NewLookup(cfg, b)

@@ -40,6 +40,9 @@ type stack struct {
 	client  *psp.Client
 	engine  *engine.Engine
 	sandbox *sandbox.Sandbox // nil unless the sandbox runs in process
+	// pay pays a charge at the sandbox (built in, or a `pixdesk sandbox`
+	// on loopback); nil against ConnectPSP.
+	pay     func(ctx context.Context, transactionID string) error
 	notices chan engine.Notice
 	hookURL string // where ConnectPSP posts webhooks ("" none)
 	hookAt  string // the receiver's address ("" when off)
@@ -204,6 +207,13 @@ func openStack(ctx context.Context, cfg *config, opts ...stackOption) (s *stack,
 	copts := append([]psp.Option{psp.WithLogger(s.log.With("component", "connectpsp"))}, o.client...)
 	if s.client, err = psp.NewClient(base, creds, copts...); err != nil {
 		return s, err
+	}
+	switch {
+	case s.sandbox != nil:
+		s.pay = func(_ context.Context, id string) error { _, err := s.sandbox.Pay(id, 0); return err }
+	case cfg.env == envSandbox:
+		hc := &http.Client{Timeout: 10 * time.Second}
+		s.pay = func(ctx context.Context, id string) error { return sandbox.PayAt(ctx, hc, base, id) }
 	}
 
 	ec := engine.Config{
