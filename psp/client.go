@@ -206,7 +206,7 @@ func (c *Client) CreateCashIn(ctx context.Context, p CreateParams, idempotencyKe
 // GetCashIn fetches a charge by transactionId, internalCode or endToEndId
 // (GET /cash-in/{id}, 200). An unknown id matches ErrNotFound.
 func (c *Client) GetCashIn(ctx context.Context, id string) (*CashIn, error) {
-	seg, err := pathSegment(id)
+	seg, err := PathSegment(id)
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +221,7 @@ func (c *Client) GetCashIn(ctx context.Context, id string) (*CashIn, error) {
 // RefundCashIn returns a paid charge in full (POST /cash-in/{id}/refund,
 // 202), signing the request with the credentials' CryptoToken.
 func (c *Client) RefundCashIn(ctx context.Context, id string, reason RefundReason, description, idempotencyKey string) (*CashIn, error) {
-	seg, err := pathSegment(id)
+	seg, err := PathSegment(id)
 	switch {
 	case err != nil:
 		return nil, err
@@ -248,8 +248,9 @@ func (c *Client) RefundCashIn(ctx context.Context, id string, reason RefundReaso
 	return &out, nil
 }
 
-// pathSegment escapes id as one path segment.
-func pathSegment(id string) (string, error) {
+// PathSegment escapes a cash-in id as one path segment, refusing one that
+// is empty or would climb the path ("." or "..").
+func PathSegment(id string) (string, error) {
 	if id == "" || id == "." || id == ".." {
 		return "", errors.New("psp: cash-in id is required")
 	}
@@ -377,22 +378,22 @@ func (c *Client) attempt(ctx context.Context, rq *call, attempt int, out any) (*
 	return resp, nil
 }
 
-// exchange sends req and reads the answer through checkResponse. Transport
+// exchange sends req and reads the answer through CheckResponse. Transport
 // failures come back as *transportError.
 func (c *Client) exchange(req *http.Request) (*http.Response, []byte, error) {
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return nil, nil, &transportError{err: err}
 	}
-	body, err := checkResponse(resp)
+	body, err := CheckResponse(resp)
 	return resp, body, err
 }
 
-// checkResponse reads at most 1 MiB of resp's body and closes it. A 2xx
+// CheckResponse reads at most 1 MiB of resp's body and closes it. A 2xx
 // answer returns its body; anything else returns an *Error decoded from
 // problem+json, or holding the start of the body when it is not JSON,
 // with any CPF it echoes masked.
-func checkResponse(resp *http.Response) ([]byte, error) {
+func CheckResponse(resp *http.Response) ([]byte, error) {
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
 	if err != nil {
