@@ -9,3 +9,6 @@ type credential struct{}
 
 func (*credential) apply(*exec.Cmd)    {}
 func (*credential) chown(string) error { return nil }
+
+// alive cannot tell off Unix, so no server is taken for stale.
+func alive(int) bool { return true }

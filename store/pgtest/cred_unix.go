@@ -24,3 +24,10 @@ func (c *credential) chown(dir string) error {
 	}
 	return os.Chown(dir, int(c.uid), int(c.gid))
 }
+
+// alive reports whether process pid exists (one owned by another user
+// counts: signalling it is refused, not unknown).
+func alive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || err == syscall.EPERM
+}

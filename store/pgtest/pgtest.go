@@ -142,11 +142,16 @@ func launch(durable bool) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "pixdesk-pgtest-")
+	reapStale(os.TempDir(), pgCtl, cred)
+	dir, err := os.MkdirTemp("", dirPrefix)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{dir: dir, pgCtl: pgCtl, cred: cred}
+	if err := claim(dir); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
 	if err := cred.chown(dir); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
