@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -22,6 +23,23 @@ const (
 	serveShutdownTimeout = 15 * time.Second
 	healthTimeout        = 2 * time.Second
 )
+
+// serveGCPercent is serve's garbage-collector target when GOGC is not
+// set: the heap may grow to five times what is live before a collection,
+// not twice. serve's live heap is small (tens of MB) and every delivery
+// allocates, so at Go's default the collector ran often enough to take a
+// measurable share of two cores from the answers: in 13 of 15 alternated
+// wrk pairs serve answered more with it (median gain 9 %, on PostgreSQL
+// 21 %), for about 12 MB more resident memory (docs/load.md). A GOGC in
+// the environment wins.
+const serveGCPercent = 400
+
+// tuneGC sets serve's collector target unless getenv has GOGC.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
+	}
+}
 
 // serveOptions is what serve takes besides the shared configuration: the
 // TLS files, and knobs for tests. The zero value is production.
@@ -168,6 +186,7 @@ func runServe(args []string, sys system) int {
 		return reportConfigError(err, sys.stderr)
 	}
 	o.log = newLogger(sys.stderr, slog.LevelInfo).With("terminal", cfg.terminal)
+	tuneGC(sys.getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	s, err := startServe(ctx, cfg, o)

@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"testing"
@@ -419,5 +420,25 @@ func lockSQLite(t *testing.T, path string) (unlock func()) {
 		conn.ExecContext(context.Background(), "ROLLBACK")
 		conn.Close()
 		db.Close()
+	}
+}
+
+// TestTuneGC: serve raises the collector target to serveGCPercent, and a
+// GOGC in the environment is left to the runtime.
+func TestTuneGC(t *testing.T) {
+	was := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(was)
+	tuneGC(func(string) string { return "" })
+	if got := debug.SetGCPercent(100); got != serveGCPercent {
+		t.Errorf("without GOGC the target is %d, want %d", got, serveGCPercent)
+	}
+	tuneGC(func(k string) string {
+		if k == "GOGC" {
+			return "50"
+		}
+		return ""
+	})
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("with GOGC set, serve changed the target to %d", got)
 	}
 }
