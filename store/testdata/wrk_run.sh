@@ -18,9 +18,12 @@ if [ ! -f $FIX ]; then
 fi
 rm -f $W/s.db*; cp $FIX $W/s.db
 load=$(cut -d' ' -f1 /proc/loadavg)
-PIXDESK_WRK_BARE=127.0.0.1:18080 PIXDESK_WRK_BARE_FOR=12s $ST -test.run '^TestWrkBare$' >/dev/null 2>&1 &
+PIXDESK_WRK_BARE=127.0.0.1:18080 PIXDESK_WRK_BARE_FOR=5m $ST -test.run '^TestWrkBare$' >/dev/null 2>&1 &
 bp=$!; sleep 1
-bare=$(PIXDESK_WRK_REQUESTS=$REQ wrk -t1 -c32 -d10s -s $LUA http://127.0.0.1:18080/ | awk '/Requests\/sec/{print $2}')
+PIXDESK_WRK_REQUESTS=$REQ wrk -t1 -c32 -d10s -s $LUA http://127.0.0.1:18080/ > $W/bare.wrk
+bare=$(awk '/Requests\/sec/{print $2}' $W/bare.wrk)
+# a bare run with socket errors or non-2xx answers measured a server that was not there
+bareerr=$(awk '/Socket errors|Non-2xx/' $W/bare.wrk | tr -s ' ' | tr '\n' ' ')
 kill $bp 2>/dev/null; wait $bp 2>/dev/null
 PIXDESK_DB=$W/s.db PIXDESK_WEBHOOK_LISTEN=127.0.0.1:18443 $BIN serve 2>$W/serve.log &
 sp=$!
@@ -41,4 +44,4 @@ p50=$(awk '$1=="50%"{print $2}' $W/serve.wrk); p99=$(awk '$1=="99%"{print $2}' $
 dels=$(python3 -c "import sqlite3;c=sqlite3.connect('$W/s.db');print(c.execute('select count(*) from deliveries').fetchone()[0], c.execute('select coalesce(sum(replays),0) from deliveries').fetchone()[0])")
 drain=$(python3 -c "print(round($t1-$t0,1))")
 ratio=$(python3 -c "print(round(100*$rps/$bare,1))")
-echo "$LABEL load=$load bare=$bare serve=$rps ratio=${ratio}% p50=$p50 p99=$p99 reqs=$reqs non2xx=${non2xx:-0} inbox_at_end=$left drain=${drain}s deliveries,replays=$dels"
+echo "$LABEL load=$load bare=$bare${bareerr:+ (BARE ERRORS: $bareerr)} serve=$rps ratio=${ratio}% p50=$p50 p99=$p99 reqs=$reqs non2xx=${non2xx:-0} inbox_at_end=$left drain=${drain}s deliveries,replays=$dels"

@@ -18,9 +18,12 @@ PIXDESK_WRK_DB=$DSN PIXDESK_WRK_OUT=$W/pg.req PIXDESK_WRK_KEY=sandbox-crypto-tok
   PIXDESK_WRK_ROWS=2000 PIXDESK_WRK_LINES=${LINES:-300000} $ST -test.run '^TestWrkFixture$' >/dev/null || exit 1
 $P -d wrk -c "VACUUM ANALYZE" >/dev/null
 load=$(cut -d' ' -f1 /proc/loadavg)
-PIXDESK_WRK_BARE=127.0.0.1:18080 PIXDESK_WRK_BARE_FOR=12s $ST -test.run '^TestWrkBare$' >/dev/null 2>&1 &
+PIXDESK_WRK_BARE=127.0.0.1:18080 PIXDESK_WRK_BARE_FOR=5m $ST -test.run '^TestWrkBare$' >/dev/null 2>&1 &
 bp=$!; sleep 1
-bare=$(PIXDESK_WRK_REQUESTS=$W/pg.req wrk -t1 -c32 -d10s -s $LUA http://127.0.0.1:18080/ | awk '/Requests\/sec/{print $2}')
+PIXDESK_WRK_REQUESTS=$W/pg.req wrk -t1 -c32 -d10s -s $LUA http://127.0.0.1:18080/ > $W/bare.wrk
+bare=$(awk '/Requests\/sec/{print $2}' $W/bare.wrk)
+# a bare run with socket errors or non-2xx answers measured a server that was not there
+bareerr=$(awk '/Socket errors|Non-2xx/' $W/bare.wrk | tr -s ' ' | tr '\n' ' ')
 kill $bp 2>/dev/null; wait $bp 2>/dev/null
 PIXDESK_DB=$DSN PIXDESK_WEBHOOK_LISTEN=127.0.0.1:18443 $BIN serve 2>$W/serve.log &
 sp=$!
@@ -36,4 +39,4 @@ non2xx=$(awk '/Non-2xx/{print $4}' $W/serve.wrk)
 p50=$(awk '$1=="50%"{print $2}' $W/serve.wrk); p99=$(awk '$1=="99%"{print $2}' $W/serve.wrk)
 dels=$($P -d wrk -c "select count(*), coalesce(sum(replays),0) from deliveries")
 drain=$(python3 -c "print(round($t1-$t0,1))"); ratio=$(python3 -c "print(round(100*$rps/$bare,1))")
-echo "$LABEL load=$load bare=$bare serve=$rps ratio=${ratio}% p50=$p50 p99=$p99 reqs=$reqs non2xx=${non2xx:-0} inbox_at_end=$left drain=${drain}s deliveries|replays=$dels"
+echo "$LABEL load=$load bare=$bare${bareerr:+ (BARE ERRORS: $bareerr)} serve=$rps ratio=${ratio}% p50=$p50 p99=$p99 reqs=$reqs non2xx=${non2xx:-0} inbox_at_end=$left drain=${drain}s deliveries|replays=$dels"
