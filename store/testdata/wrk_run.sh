@@ -1,7 +1,7 @@
 #!/bin/bash
 # wrk_run.sh BIN LABEL [SECONDS]: a fresh copy of the fixture, the bare handler
-# for 10 s, then serve on SQLite for SECONDS (15), both wrk -t1 -c32; then
-# how long serve takes to apply what it accepted.
+# three times 10 s (median; BARE_RUNS), then serve on SQLite for SECONDS (15),
+# all wrk -t1 -c32; then how long serve takes to apply what it accepted.
 # docs/load.md. Needs wrk, curl, python3 (its sqlite3 module) and, for
 # PostgreSQL, psql and a durable server on 127.0.0.1:55432 (user postgres,
 # trust). Work files go to /tmp/wrk; ST names the store test binary that
@@ -18,13 +18,7 @@ if [ ! -f $FIX ]; then
 fi
 rm -f $W/s.db*; cp $FIX $W/s.db
 load=$(cut -d' ' -f1 /proc/loadavg)
-PIXDESK_WRK_BARE=127.0.0.1:18080 PIXDESK_WRK_BARE_FOR=5m $ST -test.run '^TestWrkBare$' >/dev/null 2>&1 &
-bp=$!; sleep 1
-PIXDESK_WRK_REQUESTS=$REQ wrk -t1 -c32 -d10s -s $LUA http://127.0.0.1:18080/ > $W/bare.wrk
-bare=$(awk '/Requests\/sec/{print $2}' $W/bare.wrk)
-# a bare run with socket errors or non-2xx answers measured a server that was not there
-bareerr=$(awk '/Socket errors|Non-2xx/' $W/bare.wrk | tr -s ' ' | tr '\n' ' ')
-kill $bp 2>/dev/null; wait $bp 2>/dev/null
+. $REPO/store/testdata/wrk_bare.sh; wrk_bare $REQ
 PIXDESK_DB=$W/s.db PIXDESK_WEBHOOK_LISTEN=127.0.0.1:18443 $BIN serve 2>$W/serve.log &
 sp=$!
 for i in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:18443/ && break; sleep 0.1; done
@@ -46,4 +40,4 @@ drain=$(python3 -c "print(round($t1-$t0,1))")
 ratio=$(python3 -c "print(round(100*$rps/$bare,1))")
 # no ratio over a denominator that measured a server gone part of the run
 [ -n "$bareerr" ] && ratio=invalid
-echo "$LABEL load=$load bare=$bare${bareerr:+ (BARE ERRORS: $bareerr)} serve=$rps ratio=${ratio}% p50=$p50 p99=$p99 reqs=$reqs non2xx=${non2xx:-0} inbox_at_end=$left drain=${drain}s deliveries,replays=$dels"
+echo "$LABEL load=$load bare=$bare (median of$bares)${bareerr:+ (BARE ERRORS: $bareerr)} serve=$rps ratio=${ratio}% p50=$p50 p99=$p99 reqs=$reqs non2xx=${non2xx:-0} inbox_at_end=$left drain=${drain}s deliveries,replays=$dels"

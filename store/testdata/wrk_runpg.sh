@@ -1,6 +1,7 @@
 #!/bin/bash
 # wrk_runpg.sh BIN LABEL [SECONDS]: a fresh database and fixture on the durable
-# server at 55432, the bare handler for 10 s, then serve for SECONDS (15);
+# server at 55432, the bare handler three times 10 s
+# (median; BARE_RUNS), then serve for SECONDS (15);
 # then how long serve takes to apply what it accepted.
 # docs/load.md. Needs wrk, curl, python3 (its sqlite3 module) and, for
 # PostgreSQL, psql and a durable server on 127.0.0.1:55432 (user postgres,
@@ -18,13 +19,7 @@ PIXDESK_WRK_DB=$DSN PIXDESK_WRK_OUT=$W/pg.req PIXDESK_WRK_KEY=sandbox-crypto-tok
   PIXDESK_WRK_ROWS=2000 PIXDESK_WRK_LINES=${LINES:-300000} $ST -test.run '^TestWrkFixture$' >/dev/null || exit 1
 $P -d wrk -c "VACUUM ANALYZE" >/dev/null
 load=$(cut -d' ' -f1 /proc/loadavg)
-PIXDESK_WRK_BARE=127.0.0.1:18080 PIXDESK_WRK_BARE_FOR=5m $ST -test.run '^TestWrkBare$' >/dev/null 2>&1 &
-bp=$!; sleep 1
-PIXDESK_WRK_REQUESTS=$W/pg.req wrk -t1 -c32 -d10s -s $LUA http://127.0.0.1:18080/ > $W/bare.wrk
-bare=$(awk '/Requests\/sec/{print $2}' $W/bare.wrk)
-# a bare run with socket errors or non-2xx answers measured a server that was not there
-bareerr=$(awk '/Socket errors|Non-2xx/' $W/bare.wrk | tr -s ' ' | tr '\n' ' ')
-kill $bp 2>/dev/null; wait $bp 2>/dev/null
+. $REPO/store/testdata/wrk_bare.sh; wrk_bare $W/pg.req
 PIXDESK_DB=$DSN PIXDESK_WEBHOOK_LISTEN=127.0.0.1:18443 $BIN serve 2>$W/serve.log &
 sp=$!
 for i in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:18443/ && break; sleep 0.1; done
@@ -41,4 +36,4 @@ dels=$($P -d wrk -c "select count(*), coalesce(sum(replays),0) from deliveries")
 drain=$(python3 -c "print(round($t1-$t0,1))"); ratio=$(python3 -c "print(round(100*$rps/$bare,1))")
 # no ratio over a denominator that measured a server gone part of the run
 [ -n "$bareerr" ] && ratio=invalid
-echo "$LABEL load=$load bare=$bare${bareerr:+ (BARE ERRORS: $bareerr)} serve=$rps ratio=${ratio}% p50=$p50 p99=$p99 reqs=$reqs non2xx=${non2xx:-0} inbox_at_end=$left drain=${drain}s deliveries|replays=$dels"
+echo "$LABEL load=$load bare=$bare (median of$bares)${bareerr:+ (BARE ERRORS: $bareerr)} serve=$rps ratio=${ratio}% p50=$p50 p99=$p99 reqs=$reqs non2xx=${non2xx:-0} inbox_at_end=$left drain=${drain}s deliveries|replays=$dels"
