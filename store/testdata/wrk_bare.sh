@@ -5,6 +5,8 @@
 # The handler lives 5 minutes and is killed after the last run: wrk loads
 # its whole request file before its timer starts (seconds for 500,000
 # requests), so a handler timed to the run closes before the run ends.
+# wrk_ratio RPS then prints RPS as a share of bare ("26.4%"), or "invalid"
+# when a bare run saw errors: that run measured a server gone part of it.
 wrk_bare() {
   local req=$1 i
   PIXDESK_WRK_BARE=127.0.0.1:18080 PIXDESK_WRK_BARE_FOR=5m $ST -test.run '^TestWrkBare$' >/dev/null 2>&1 &
@@ -16,5 +18,10 @@ wrk_bare() {
     bareerr="$bareerr$(awk '/Socket errors|Non-2xx/' $W/bare.$i.wrk | tr -s ' ' | tr '\n' ' ')"
   done
   kill $bp 2>/dev/null; wait $bp 2>/dev/null
-  bare=$(python3 -c "import statistics,sys;print(statistics.median(float(x) for x in sys.argv[1:]))" $bares)
+  [ -n "$bares" ] || bareerr="${bareerr}no bare figure "
+  bare=$(python3 -c "import statistics,sys;print(statistics.median(float(x) for x in sys.argv[1:]))" $bares 2>/dev/null)
+}
+wrk_ratio() {
+  if [ -n "$bareerr" ]; then echo invalid; return; fi
+  python3 -c "print(f'{100*$1/$bare:.1f}%')"
 }

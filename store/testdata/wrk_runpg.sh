@@ -33,7 +33,5 @@ rps=$(awk '/Requests\/sec/{print $2}' $W/serve.wrk); reqs=$(awk '/requests in/{p
 non2xx=$(awk '/Non-2xx/{print $4}' $W/serve.wrk)
 p50=$(awk '$1=="50%"{print $2}' $W/serve.wrk); p99=$(awk '$1=="99%"{print $2}' $W/serve.wrk)
 dels=$($P -d wrk -c "select count(*), coalesce(sum(replays),0) from deliveries")
-drain=$(python3 -c "print(round($t1-$t0,1))"); ratio=$(python3 -c "print(round(100*$rps/$bare,1))")
-# no ratio over a denominator that measured a server gone part of the run
-[ -n "$bareerr" ] && ratio=invalid
-echo "$LABEL load=$load bare=$bare (median of$bares)${bareerr:+ (BARE ERRORS: $bareerr)} serve=$rps ratio=${ratio}% p50=$p50 p99=$p99 reqs=$reqs non2xx=${non2xx:-0} inbox_at_end=$left drain=${drain}s deliveries|replays=$dels"
+drain=$(python3 -c "print(round($t1-$t0,1))"); ratio=$(wrk_ratio $rps)
+echo "$LABEL load=$load bare=$bare (median of$bares)${bareerr:+ (BARE ERRORS: $bareerr)} serve=$rps ratio=$ratio p50=$p50 p99=$p99 reqs=$reqs non2xx=${non2xx:-0} inbox_at_end=$left drain=${drain}s deliveries|replays=$dels"
