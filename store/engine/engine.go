@@ -185,10 +185,12 @@ type Engine struct {
 	wake  chan struct{} // nudges Run's loop
 	locks keyLock       // one create/refund call per charge at a time
 
-	mu      sync.Mutex
-	sched   map[int64]*job
-	running bool
-	health  Health
+	mu    sync.Mutex
+	sched map[int64]*job
+	// pollFails counts each charge's failed polls in a row (pollfail.go).
+	pollFails map[int64]int
+	running   bool
+	health    Health
 }
 
 // New returns an engine for cfg. It starts nothing: call Run for the poller

@@ -130,8 +130,11 @@ func (e *Engine) pollLeased(ctx context.Context, ch *store.Charge) {
 		if _, due, keep := e.nextPoll(res); keep {
 			next = due
 		}
-		if err != nil && ctx.Err() != nil {
+		switch {
+		case err != nil && ctx.Err() != nil:
 			next = e.now()
+		case err != nil && !next.IsZero():
+			next = e.afterFailures(ch.ID, next)
 		}
 	}
 	lost := stop()

@@ -124,9 +124,14 @@ func (e *Engine) refresh(ctx context.Context, ch *store.Charge) (*store.Charge, 
 	e.observe(err)
 	if err != nil {
 		e.metrics.polled("error", took)
-		e.log.Warn("poll: failed", "charge", ch.ID, "transactionId", ch.TransactionID, errAttr(err))
+		if n := e.pollFailed(ch.ID); logPollFailure(n) {
+			e.log.Warn("poll: failed", "charge", ch.ID, "transactionId", ch.TransactionID, "failures", n, errAttr(err))
+		}
 		e.notify(Notice{Kind: NoticePoll, ChargeID: ch.ID, Err: err})
 		return ch, "", err
+	}
+	if n := e.pollAnswered(ch.ID); n > 0 {
+		e.log.Info("poll: ConnectPSP answered again", "charge", ch.ID, "failures", n)
 	}
 	body, _ := json.Marshal(ci)
 	res, outcome, err := e.db.Apply(context.WithoutCancel(ctx), ci, store.EntryPoll, body)
@@ -193,8 +198,10 @@ func (e *Engine) pollJob(ctx context.Context, id int64, force bool) (jobKind, ti
 	defer cancel()
 	res, _, err := e.refresh(pctx, ch)
 	if err != nil && ctx.Err() == nil {
-		// Retried on schedule; the store still says it awaits payment.
-		return e.nextPoll(ch)
+		// Retried on schedule, later each time it fails; the store still
+		// says it awaits payment.
+		kind, due, keep := e.nextPoll(ch)
+		return kind, e.afterFailures(id, due), keep
 	}
 	return e.nextPoll(res)
 }
@@ -380,7 +387,10 @@ func (e *Engine) work(ctx context.Context, id int64, kind jobKind, force bool, a
 	case j.again:
 		j.kind, j.due, j.again = next, now, false
 		j.force = next == jobPoll
-	case !keep, e.leasing() && next == jobPoll:
+	case !keep:
+		delete(e.sched, id)
+		delete(e.pollFails, id)
+	case e.leasing() && next == jobPoll:
 		// With leases, polls come from the shared schedule.
 		delete(e.sched, id)
 	default:
